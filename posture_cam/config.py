@@ -1,0 +1,145 @@
+"""One typed configuration, mirrored by the commented ``posture_cam/default_config.toml``.
+
+CLI flags and UI widgets only *override* it; the resolved config is written into every
+``result.json`` (``config`` section) so a result can always be reproduced.
+
+Each subsystem owns one section (a frozen dataclass below). Units live in the field names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ExtractionConfig:
+    model: str = "full"  # "lite" | "full" | "heavy" or a path to a .task file
+    num_poses: int = 3  # detect up to this many people, then follow one subject
+    min_pose_detection_confidence: float = 0.5
+    min_pose_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    output_segmentation_masks: bool = False
+    max_subject_speed_body_heights_per_s: float = 4.0  # subject-follow gate (jump rejection)
+    max_file_size_mb: float = 4096.0  # refuse larger inputs with a clear message
+    max_duration_s: float = 3600.0
+
+
+@dataclass(frozen=True)
+class FilterConfig:
+    visibility_threshold: float = 0.5  # landmarks below this visibility are dropped (NaN)
+    hampel_window_s: float = 0.25  # half-window of the Hampel outlier filter
+    hampel_n_sigmas: float = 3.0
+    max_gap_s: float = 0.12  # gaps up to this long are interpolated; longer ones stay missing
+    lowpass_cutoff_hz: float = 6.0  # zero-lag Butterworth (offline)
+    lowpass_order: int = 4
+    one_euro_min_cutoff_hz: float = 1.0  # One Euro filter (live)
+    one_euro_beta: float = 0.05
+    one_euro_d_cutoff_hz: float = 1.0
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    camera_roll_deg: float | None = None  # user-given roll (positive = camera rotated clockwise); None = estimate
+    subject_height_cm: float | None = None  # scale: when given, distances are also reported in cm
+    estimate_roll_from_feet: bool = True
+
+
+@dataclass(frozen=True)
+class PostureConfig:
+    min_valid_frames: int = 10
+    min_view_fraction: float = 0.5  # a metric needs its view in at least this share of valid frames
+
+
+@dataclass(frozen=True)
+class GaitConfig:
+    min_steps: int = 4
+    min_step_time_s: float = 0.25
+    max_step_time_s: float = 1.5
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    rules_file: str | None = None  # None = the packaged posture_cam/rules/rules.toml
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    overlay: bool = False  # write an annotated H.264 MP4
+    blur_faces: bool = False
+    csv: bool = False  # also write landmarks.csv
+
+
+@dataclass(frozen=True)
+class Config:
+    extraction: ExtractionConfig = field(default_factory=ExtractionConfig)
+    filter: FilterConfig = field(default_factory=FilterConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    posture: PostureConfig = field(default_factory=PostureConfig)
+    gait: GaitConfig = field(default_factory=GaitConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Config:
+        """Apply ``{"section.key": value}`` overrides (``None`` values are ignored)."""
+        data = self.to_dict()
+        for dotted, value in overrides.items():
+            if value is None:
+                continue
+            section, _, key = dotted.partition(".")
+            if section not in data or key not in data[section]:
+                raise ConfigError(f"config: unknown key '{dotted}'")
+            data[section][key] = value
+        return config_from_dict(data)
+
+
+def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> Config:
+    """Build a Config from nested mappings, validating names and types with clear messages."""
+    sections: dict[str, Any] = {}
+    for f in fields(Config):
+        raw = data.get(f.name, {})
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{source}: [{f.name}] must be a table, got {type(raw).__name__}")
+        cls = f.default_factory  # type: ignore[misc]
+        known = {sf.name: sf for sf in fields(cls)}  # type: ignore[arg-type]
+        for key in raw:
+            if key not in known:
+                raise ConfigError(f"{source}: unknown key '{f.name}.{key}' (known: {', '.join(known)})")
+        kwargs = {}
+        for key, value in raw.items():
+            default = getattr(cls(), key)
+            if default is not None and value is not None and not isinstance(value, type(default)):
+                if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+                    value = float(value)
+                else:
+                    raise ConfigError(f"{source}: '{f.name}.{key}' must be {type(default).__name__}, "
+                                      f"got {type(value).__name__} ({value!r})")
+            kwargs[key] = value
+        sections[f.name] = cls(**kwargs)  # type: ignore[operator]
+    extra = set(data) - {f.name for f in fields(Config)}
+    if extra:
+        raise ConfigError(f"{source}: unknown section(s) {sorted(extra)}")
+    return Config(**sections)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """The default config, or one read from a TOML file (missing keys keep their defaults)."""
+    if path is None:
+        return Config()
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {p}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML ({exc})") from None
+    return config_from_dict(data, source=str(p))

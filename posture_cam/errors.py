@@ -1,0 +1,69 @@
+"""Every exception posture_cam raises on purpose lives here.
+
+Each carries a one-line, user-facing message (``str(exc)``); the CLI prints it without a traceback
+and exits with ``exc.exit_code``. Low landmark quality is *not* an exception: it is a flag on the
+result (a metric's ``status``/``reason``).
+"""
+
+from __future__ import annotations
+
+
+class PostureCamError(Exception):
+    """Base class: a problem with the user's input or environment, explained in one line."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+class InputNotFoundError(PostureCamError):
+    """The input path does not exist."""
+
+
+class NotAFileError(PostureCamError):
+    """A directory (or other non-file) was given where a video or image file is expected."""
+
+
+class UnreadableVideoError(PostureCamError):
+    """The file exists but cannot be decoded as a video or image (corrupt, truncated, not media)."""
+
+    exit_code = 3
+
+
+class EmptyVideoError(UnreadableVideoError):
+    """The container decodes but holds no video frames."""
+
+
+class InputTooLargeError(PostureCamError):
+    """The input exceeds a configured size or duration limit."""
+
+
+class NoPersonDetectedError(PostureCamError):
+    """No person was found in any frame."""
+
+    exit_code = 4
+
+
+class ModelError(PostureCamError):
+    """The pose model cannot be found, built or loaded."""
+
+    exit_code = 5
+
+
+class OutputError(PostureCamError):
+    """The output location cannot be written."""
+
+    exit_code = 6
+
+
+class ConfigError(PostureCamError):
+    """A configuration or rules file is invalid; the message names the key/rule and field."""
+
+
+class InvalidSequenceError(PostureCamError, ValueError):
+    """A PoseSequence was built from arrays of the wrong shape, type or ordering."""
