@@ -1,0 +1,39 @@
+# posture_cam: the two set-up commands in README.md are `make app` and `make test`.
+# Both install what they need into the current Python 3.11 environment (use a venv if you like:
+# `python3.11 -m venv .venv && . .venv/bin/activate` first).
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_TEST_PACKAGES := chromium poppler-utils ffmpeg
+PORT ?= 8501
+
+.PHONY: install app test test-deps system-deps lint bench
+
+install:
+	$(PYTHON) -m pip install -q -e .
+
+## make app: install and start the dashboard on http://localhost:$(PORT) (all processing stays local)
+app: install
+	$(PYTHON) -m posture_cam.cli models --build
+	$(PYTHON) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+system-deps:
+	@if command -v apt-get >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_TEST_PACKAGES) >/dev/null; \
+	else echo "apt-get not found: install $(APT_TEST_PACKAGES) with your package manager (browser tests skip without chromium)"; fi
+
+test-deps: system-deps
+	$(PYTHON) -m pip install -q -e ".[dev,synth]"
+
+## make test: install test dependencies (Python extras, Debian chromium/poppler/ffmpeg) and run the suite
+test: test-deps
+	$(PYTHON) -m pytest -ra
+
+lint:
+	$(PYTHON) -m ruff check posture_cam tests bench streamlit_app.py
+	$(PYTHON) -m mypy posture_cam
+
+bench:
+	$(PYTHON) bench/extract.py
+	$(PYTHON) bench/batch.py
+	$(PYTHON) bench/live.py
+	$(PYTHON) bench/accuracy.py

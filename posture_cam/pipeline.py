@@ -1,0 +1,327 @@
+"""Orchestration: input -> landmarks -> metrics -> gait -> findings -> files.
+
+This is the one place that strings the stages together; every stage is a pure-ish function in its
+own module. Three entry points:
+
+* :func:`analyze_file` - a video or image on disk (CLI ``analyze``, dashboard upload, batch worker);
+* :func:`finish_analysis` - a ``PoseSequence`` already extracted (batch chunked long videos);
+* :func:`analyze_sequence` - the ``result.json`` dict for a sequence without writing anything
+  (webcam guided capture, tests).
+
+Output folder contract (``docs/ARCHITECTURE.md``): ``landmarks.parquet`` (+ ``.json`` sidecar),
+``metrics_timeseries.csv``, optional ``overlay.mp4`` and ``landmarks.csv``, and ``result.json``
+written LAST. Files are first written into a hidden staging folder inside ``out_dir`` and then
+renamed into place, so a failed or killed analysis never leaves a half-written file under a final
+name, and a stale ``result.json`` from an earlier run is removed before new files land.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .config import Config
+from .errors import NoPersonDetectedError, OutputError
+from .measurement import MetricResult
+from .sequence import PoseSequence, atomic_write_text
+
+SCHEMA_VERSION = 1
+ProgressFn = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class SubjectInfo:
+    """What the user tells us about the person in the recording (all optional)."""
+
+    id: str | None = None
+    height_cm: float | None = None
+    session_date: str | None = None
+    view_hint: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "height_cm": self.height_cm, "session_date": self.session_date,
+                "view_hint": self.view_hint}
+
+
+@dataclass
+class AnalysisResult:
+    out_dir: Path | None
+    result: dict[str, Any]
+    sequence: PoseSequence
+    series: dict[str, np.ndarray] = field(default_factory=dict)
+    posture: Any = None
+    gait: Any = None
+
+    @property
+    def result_path(self) -> Path | None:
+        return None if self.out_dir is None else self.out_dir / "result.json"
+
+
+# --------------------------------------------------------------------------- helpers
+def resolve_config(config: Config | None, subject: SubjectInfo | None) -> Config:
+    """The config actually used: subject height given at run time overrides the file's value."""
+    cfg = config or Config()
+    if subject is not None and subject.height_cm is not None:
+        cfg = replace(cfg, calibration=replace(cfg.calibration, subject_height_cm=float(subject.height_cm)))
+    return cfg
+
+
+def versions() -> dict[str, str]:
+    out = {"posture_cam": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    for mod in ("mediapipe", "cv2", "av"):
+        try:
+            out[mod] = __import__(mod).__version__
+        except Exception:  # pragma: no cover - optional at analysis time
+            pass
+    return out
+
+
+def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Create ``out_dir`` if needed and prove it is writable, before any heavy work starts."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output path exists and is not a folder: {out}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"cannot write to output folder {out}: {exc.strerror or exc}") from None
+    return out
+
+
+def _input_section(info: Any, seq: PoseSequence) -> dict[str, Any]:
+    if info is None:
+        return {"path": None, "sha256": None, "frames": seq.n_frames, "fps": round(seq.fps, 4),
+                "duration_s": round(seq.duration_s, 4), "width": seq.frame_size[0],
+                "height": seq.frame_size[1], "rotation_deg": 0, "codec": None, "source": "frames"}
+    return {"path": str(info.path), "sha256": info.sha256, "frames": int(seq.n_frames),
+            "fps": round(float(info.fps), 4), "duration_s": round(float(seq.duration_s), 4),
+            "width": int(info.width), "height": int(info.height), "rotation_deg": int(info.rotation_deg),
+            "codec": getattr(info, "codec", None), "is_image": bool(getattr(info, "is_image", False)),
+            "size_bytes": getattr(info, "size_bytes", None)}
+
+
+def _model_section(model: Any) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    return {"name": getattr(model, "name", None), "path": str(getattr(model, "path", "")),
+            "source": getattr(model, "source", None), "sha256": getattr(model, "sha256", None)}
+
+
+# --------------------------------------------------------------------------- analysis stage
+def run_analysis(seq: PoseSequence, info: Any = None, config: Config | None = None, *,
+                 subject: SubjectInfo | None = None, model: Any = None,
+                 warnings: list[str] | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray], Any, Any]:
+    """Metrics, gait and findings for an extracted sequence. Returns (result, series, posture, gait)."""
+    from .gait import analyze_gait
+    from .posture import analyze_posture
+    from .rules import evaluate, load_rules
+
+    cfg = resolve_config(config, subject)
+    warnings = list(warnings or [])
+    detected = seq.detected
+    result: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "input": _input_section(info, seq),
+        "subject": (subject or SubjectInfo(height_cm=cfg.calibration.subject_height_cm)).to_json(),
+        "detection": {"frames_with_person": int(detected.sum()),
+                      "detection_rate": round(float(detected.mean()) if seq.n_frames else 0.0, 4),
+                      "people_seen_max": int(seq.people_count.max()) if seq.n_frames else 0},
+        "model": _model_section(model),
+        "versions": versions(),
+        "config": cfg.to_dict(),
+    }
+    if result["detection"]["people_seen_max"] > 1:
+        warnings.append(f"up to {result['detection']['people_seen_max']} people were in view; "
+                        "the analysis follows the main subject chosen at the start")
+    if seq.n_frames and result["detection"]["detection_rate"] < 0.5:
+        warnings.append(f"the subject was found in only {result['detection']['detection_rate']:.0%} of frames; "
+                        "metrics use the frames where they were found")
+
+    posture = analyze_posture(seq, cfg)
+    pj = posture.to_json()
+    result["view"] = pj.get("view")
+    result["calibration"] = pj.get("calibration")
+    result["metrics"] = pj.get("metrics", {})
+    series = dict(posture.series)
+
+    scale = getattr(posture, "scale", None)
+    body_h = getattr(scale, "body_height_px", None)
+    px_per_cm = getattr(scale, "px_per_cm", None)
+    gait = analyze_gait(posture.conditioned, cfg, view_per_frame=posture.view.per_frame,
+                        body_height_px=body_h, px_per_m=None if px_per_cm is None else 100.0 * px_per_cm)
+    result["gait"] = gait.to_json()
+
+    rules = load_rules(cfg.rules.rules_file)
+    findings = evaluate(result, rules)
+    result["findings"] = [f.to_json() for f in findings]
+    result["warnings"] = warnings
+    return result, series, posture, gait
+
+
+def analyze_sequence(seq: PoseSequence, info: Any = None, config: Config | None = None, *,
+                     subject: SubjectInfo | None = None, model: Any = None) -> dict[str, Any]:
+    """The ``result.json`` dict for an extracted sequence, nothing written."""
+    return run_analysis(seq, info, config, subject=subject, model=model)[0]
+
+
+def _timeseries_csv(seq: PoseSequence, series: Mapping[str, np.ndarray]) -> str:
+    cols = ["frame_index", "timestamp_s"] + sorted(series)
+    lines = [",".join(cols)]
+    data = [seq.frame_index.astype(np.float64), seq.timestamps_s] + [np.asarray(series[k], np.float64)
+                                                                    for k in sorted(series)]
+    for i in range(seq.n_frames):
+        vals = []
+        for j, arr in enumerate(data):
+            v = arr[i] if i < len(arr) else np.nan
+            vals.append("" if not np.isfinite(v) else (f"{int(v)}" if j == 0 else f"{v:.6g}"))
+        lines.append(",".join(vals))
+    return "\n".join(lines) + "\n"
+
+
+class _Staging:
+    """A hidden folder inside ``out_dir`` collecting the outputs until they are all complete."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.dir = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+
+    def path(self, name: str) -> Path:
+        return self.dir / name
+
+    def commit(self, last: str = "result.json") -> None:
+        """Move every staged file into place, ``last`` at the very end."""
+        (self.out_dir / last).unlink(missing_ok=True)  # a stale result must not vouch for new files
+        names = sorted(p.name for p in self.dir.iterdir() if p.name != last)
+        for name in names + [last]:
+            src = self.dir / name
+            if src.exists():
+                os.replace(src, self.out_dir / name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def finish_analysis(seq: PoseSequence, info: Any, out_dir: str | os.PathLike[str], config: Config | None = None,
+                    *, subject: SubjectInfo | None = None, model: Any = None, warnings: list[str] | None = None,
+                    staging: _Staging | None = None) -> AnalysisResult:
+    """Analyse an extracted sequence and write the output folder (result.json last)."""
+    out = check_output_dir(out_dir)
+    cfg = resolve_config(config, subject)
+    stage = staging or _Staging(out)
+    try:
+        if not seq.detected.any():
+            what = "image" if getattr(info, "is_image", False) else "recording"
+            raise NoPersonDetectedError(f"no person was detected in any frame of the {what}"
+                                        + (f" ({info.path})" if info is not None else ""))
+        result, series, posture, gait = run_analysis(seq, info, cfg, subject=subject, model=model,
+                                                     warnings=warnings)
+        seq.save(stage.path("landmarks.parquet"))
+        if cfg.output.csv:
+            seq.to_csv(stage.path("landmarks.csv"))
+        atomic_write_text(stage.path("metrics_timeseries.csv"), _timeseries_csv(seq, series))
+        result["files"] = sorted({p.name for p in stage.dir.iterdir()} | {"result.json"})
+        atomic_write_text(stage.path("result.json"), json.dumps(_clean_json(result), indent=2, allow_nan=False))
+        stage.commit()
+    except BaseException:
+        stage.abort()
+        raise
+    return AnalysisResult(out, result, seq, series, posture, gait)
+
+
+def _clean_json(obj: Any) -> Any:
+    """Make a result JSON-safe: numpy scalars to Python, NaN/inf to None, MetricResult to dicts."""
+    if isinstance(obj, MetricResult):
+        return _clean_json(obj.to_json())
+    if isinstance(obj, Mapping):
+        return {str(k): _clean_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean_json(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean_json(obj.tolist())
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        return v if np.isfinite(v) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+# --------------------------------------------------------------------------- file entry point
+def analyze_file(path: str | os.PathLike[str], out_dir: str | os.PathLike[str], config: Config | None = None, *,
+                 subject: SubjectInfo | None = None, progress: ProgressFn | None = None) -> AnalysisResult:
+    """Analyse one video or image file into ``out_dir``. Raises ``posture_cam.errors`` exceptions."""
+    from .extract import extract_sequence
+    from .model_bundle import resolve_model
+    from .video import iter_frames, probe
+
+    cfg = resolve_config(config, subject)
+    out = check_output_dir(out_dir)
+    info = probe(path, max_file_size_mb=cfg.extraction.max_file_size_mb,
+                 max_duration_s=cfg.extraction.max_duration_s)
+    model = resolve_model(cfg.extraction.model)
+    warnings = list(getattr(info, "warnings", []) or [])
+    stage = _Staging(out)
+    try:
+        writer = None
+        on_frame = None
+        if cfg.output.overlay and not info.is_image:
+            from .overlay import H264Writer, blur_faces, draw_pose
+
+            writer = H264Writer(stage.path("overlay.mp4"), info.fps, (info.width, info.height))
+            writer.__enter__()
+
+            def on_frame(frame: Any, cand: Any) -> None:
+                rgb = frame.rgb
+                if cand is not None:
+                    if cfg.output.blur_faces:
+                        rgb = blur_faces(rgb, cand.image_px, cand.visibility)
+                    rgb = draw_pose(rgb, cand.image_px, cand.visibility)
+                elif cfg.output.blur_faces:
+                    rgb = rgb  # nobody found: nothing to blur by landmarks
+                writer.write(rgb)
+        try:
+            seq = extract_sequence(iter_frames(path), fps=info.fps, frame_size=(info.width, info.height),
+                                   config=cfg.extraction, model_path=model.path, progress=progress,
+                                   meta={"source": str(path), "sha256": info.sha256}, on_frame=on_frame)
+        except BaseException as exc:
+            if writer is not None:
+                writer.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        if writer is not None:
+            writer.__exit__(None, None, None)
+        return finish_analysis(seq, info, out, cfg, subject=subject, model=model, warnings=warnings,
+                               staging=stage)
+    except BaseException:
+        stage.abort()
+        raise
+
+
+def load_result(out_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read ``out_dir/result.json`` (raises OutputError with a clear message when absent/invalid)."""
+    p = Path(out_dir) / "result.json"
+    if not p.is_file():
+        raise OutputError(f"no finished analysis in {out_dir} (result.json not found)")
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise OutputError(f"{p} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
