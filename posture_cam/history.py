@@ -76,7 +76,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             n_frames     INTEGER,
             status       TEXT,
             reason       TEXT,
-            PRIMARY KEY (recording_id, key)
+            PRIMARY KEY (recording_id, domain, key)
         );
         CREATE TABLE findings (
             id           INTEGER PRIMARY KEY,
