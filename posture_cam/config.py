@@ -29,6 +29,8 @@ class ExtractionConfig:
     max_subject_speed_body_heights_per_s: float = 4.0  # subject-follow gate (jump rejection)
     max_file_size_mb: float = 4096.0  # refuse larger inputs with a clear message
     max_duration_s: float = 3600.0
+    subject_reacquire_after_s: float = 2.0  # after this long without the subject, acquire the main person anew
+    subject_max_size_ratio: float = 1.6  # follow only candidates whose body size is within this ratio
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class FilterConfig:
     one_euro_min_cutoff_hz: float = 1.0  # One Euro filter (live)
     one_euro_beta: float = 0.05
     one_euro_d_cutoff_hz: float = 1.0
+    hampel_min_scale_px: float = 0.5  # floor of the Hampel spread (px) so sub-pixel jitter is never "outlying"
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,19 @@ class CalibrationConfig:
     camera_roll_deg: float | None = None  # user-given roll (positive = camera rotated clockwise); None = estimate
     subject_height_cm: float | None = None  # scale: when given, distances are also reported in cm
     estimate_roll_from_feet: bool = True
+    max_roll_estimate_deg: float = 10.0  # a floor line steeper than this is rejected (feet not on a level floor)
+    foot_still_speed_heights_per_s: float = 0.1  # a foot point slower than this (body heights/s) is "still"
+    min_foot_still_s: float = 0.15  # a still-foot episode must last this long to mark the floor
 
 
 @dataclass(frozen=True)
 class PostureConfig:
     min_valid_frames: int = 10
     min_view_fraction: float = 0.5  # a metric needs its view in at least this share of valid frames
+    view_frontal_min_cos_yaw: float = 0.87  # frontalness (~cos of body yaw) at or above -> front/back (yaw <~30 deg)
+    view_side_max_cos_yaw: float = 0.45  # at or below -> left_side/right_side (yaw >~63 deg); between -> oblique
+    view_smoothing_s: float = 0.5  # majority filter window for per-frame view labels
+    view_min_segment_s: float = 0.4  # shorter view segments are merged into their neighbours
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,14 @@ class GaitConfig:
     min_steps: int = 4
     min_step_time_s: float = 0.25
     max_step_time_s: float = 1.5
+    walking_min_speed_body_heights_per_s: float = 0.15  # side view: mid-hip progression to count as walking
+    walking_min_scale_rate_per_s: float = 0.04  # front/back view: |d ln(body size)/dt| to count as walking
+    walking_min_duration_s: float = 1.0  # shorter runs of progression are not a walking bout
+    standing_max_speed_body_heights_per_s: float = 0.05  # mid-hip and feet slower than this = standing
+    swap_penalty_body_heights: float = 0.1  # leg-swap repair: cost of one label change
+    event_min_prominence_fraction: float = 0.25  # side view: extremum prominence / signal range
+    trendelenburg_min_trunk_lean_deg: float = 5.0  # compensated Trendelenburg: lean toward the stance side
+    level_pelvis_max_drop_deg: float = 2.0  # ... with a pelvic drop no larger than this
 
 
 @dataclass(frozen=True)

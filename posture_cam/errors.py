@@ -67,3 +67,21 @@ class ConfigError(PostureCamError):
 
 class InvalidSequenceError(PostureCamError, ValueError):
     """A PoseSequence was built from arrays of the wrong shape, type or ordering."""
+
+
+class ManifestError(PostureCamError):
+    """A batch manifest CSV is invalid; the message names the file, the line and the column."""
+
+
+class BatchLockedError(PostureCamError):
+    """Another batch is already writing into the same output folder."""
+
+
+class InvalidFrameError(PostureCamError, ValueError):
+    """A frame handed to pose extraction is not an upright (H, W, 3) uint8 RGB image of the expected size."""
+
+    exit_code = 3
+
+
+class ConditioningError(PostureCamError, ValueError):
+    """Landmarks were already conditioned with other settings (conditioning twice would distort them)."""

@@ -26,7 +26,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,10 @@ from .errors import OutputError
 
 #: (version, name, SQL). Append new migrations with the next number; never edit an applied one.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
-    (1, "initial schema", """
+    (
+        1,
+        "initial schema",
+        """
         CREATE TABLE subjects (
             id          TEXT PRIMARY KEY,
             height_cm   REAL,
@@ -86,17 +89,22 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             title        TEXT,
             data_json    TEXT NOT NULL
         );
-    """),
-    (2, "indexes for per-subject queries", """
+    """,
+    ),
+    (
+        2,
+        "indexes for per-subject queries",
+        """
         CREATE INDEX recordings_subject ON recordings(subject_id, session_id);
         CREATE INDEX metrics_key ON metrics(key);
         CREATE INDEX findings_recording ON findings(recording_id);
-    """),
+    """,
+    ),
 )
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _float(v: Any) -> float | None:
@@ -129,8 +137,10 @@ class History:
         if not read_only:
             self.migrate()
         elif self.schema_version() < len(MIGRATIONS):
-            raise OutputError(f"history database {self.path} has schema version {self.schema_version()}, "
-                              f"expected {len(MIGRATIONS)}; open it once for writing to migrate it")
+            raise OutputError(
+                f"history database {self.path} has schema version {self.schema_version()}, "
+                f"expected {len(MIGRATIONS)}; open it once for writing to migrate it"
+            )
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -156,7 +166,8 @@ class History:
     def schema_version(self) -> int:
         """Highest migration number applied (0 for a new, empty database)."""
         has = self._con.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'").fetchone()
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
+        ).fetchone()
         if not has:
             return 0
         row = self._con.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
@@ -164,8 +175,10 @@ class History:
 
     def migrate(self, target: int | None = None) -> list[int]:
         """Apply pending migrations in order (up to ``target``); returns the versions applied."""
-        self._con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_utc TEXT NOT NULL)")
+        self._con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_utc TEXT NOT NULL)"
+        )
         applied = []
         for version, name, sql in MIGRATIONS:
             if target is not None and version > target:
@@ -177,17 +190,27 @@ class History:
                 for stmt in (s.strip() for s in sql.split(";")):
                     if stmt:
                         con.execute(stmt)
-                con.execute("INSERT INTO schema_migrations(version, name, applied_utc) VALUES (?, ?, ?)",
-                            (version, name, _now()))
+                con.execute(
+                    "INSERT INTO schema_migrations(version, name, applied_utc) VALUES (?, ?, ?)",
+                    (version, name, _now()),
+                )
             applied.append(version)
         return applied
 
     # ------------------------------------------------------------------ writing
-    def record_result(self, path: str | os.PathLike[str], *, result: Mapping[str, Any] | None,
-                      subject_id: str | None = None, session_date: str | None = None,
-                      height_cm: float | None = None, input_sha256: str | None = None,
-                      config_hash: str | None = None, result_dir: str | os.PathLike[str] | None = None,
-                      error: str | None = None) -> int:
+    def record_result(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        result: Mapping[str, Any] | None,
+        subject_id: str | None = None,
+        session_date: str | None = None,
+        height_cm: float | None = None,
+        input_sha256: str | None = None,
+        config_hash: str | None = None,
+        result_dir: str | os.PathLike[str] | None = None,
+        error: str | None = None,
+    ) -> int:
         """Insert or update one recording with its metrics and findings, in one transaction.
 
         ``result`` is the result.json dict (None for a failed recording, then ``error`` says why).
@@ -201,18 +224,37 @@ class History:
         with self._transaction() as con:
             session_id = None
             if subject_id:
-                con.execute("INSERT INTO subjects(id, height_cm, created_utc, updated_utc) VALUES (?, ?, ?, ?) "
-                            "ON CONFLICT(id) DO UPDATE SET height_cm=COALESCE(excluded.height_cm, height_cm), "
-                            "updated_utc=excluded.updated_utc",
-                            (subject_id, _float(height_cm), _now(), _now()))
-                con.execute("INSERT INTO sessions(subject_id, session_date) VALUES (?, ?) "
-                            "ON CONFLICT(subject_id, session_date) DO NOTHING", (subject_id, session_date or ""))
-                session_id = con.execute("SELECT id FROM sessions WHERE subject_id=? AND session_date=?",
-                                         (subject_id, session_date or "")).fetchone()[0]
-            row = (abspath, subject_id or None, session_id, input_sha256 or inp.get("sha256"), config_hash,
-                   None if result_dir is None else str(result_dir), status, error,
-                   inp.get("frames"), _float(inp.get("fps")), _float(inp.get("duration_s")),
-                   _float(det.get("detection_rate")), (result.get("view") or {}).get("dominant"), _now())
+                con.execute(
+                    "INSERT INTO subjects(id, height_cm, created_utc, updated_utc) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET height_cm=COALESCE(excluded.height_cm, height_cm), "
+                    "updated_utc=excluded.updated_utc",
+                    (subject_id, _float(height_cm), _now(), _now()),
+                )
+                con.execute(
+                    "INSERT INTO sessions(subject_id, session_date) VALUES (?, ?) "
+                    "ON CONFLICT(subject_id, session_date) DO NOTHING",
+                    (subject_id, session_date or ""),
+                )
+                session_id = con.execute(
+                    "SELECT id FROM sessions WHERE subject_id=? AND session_date=?",
+                    (subject_id, session_date or ""),
+                ).fetchone()[0]
+            row = (
+                abspath,
+                subject_id or None,
+                session_id,
+                input_sha256 or inp.get("sha256"),
+                config_hash,
+                None if result_dir is None else str(result_dir),
+                status,
+                error,
+                inp.get("frames"),
+                _float(inp.get("fps")),
+                _float(inp.get("duration_s")),
+                _float(det.get("detection_rate")),
+                (result.get("view") or {}).get("dominant"),
+                _now(),
+            )
             rec_id = con.execute(
                 "INSERT INTO recordings(path, subject_id, session_id, input_sha256, config_hash, result_dir, "
                 "status, error, frames, fps, duration_s, detection_rate, view_dominant, analyzed_utc) "
@@ -222,16 +264,31 @@ class History:
                 "result_dir=excluded.result_dir, status=excluded.status, error=excluded.error, "
                 "frames=excluded.frames, fps=excluded.fps, duration_s=excluded.duration_s, "
                 "detection_rate=excluded.detection_rate, view_dominant=excluded.view_dominant, "
-                "analyzed_utc=excluded.analyzed_utc RETURNING id", row).fetchone()[0]
+                "analyzed_utc=excluded.analyzed_utc RETURNING id",
+                row,
+            ).fetchone()[0]
             con.execute("DELETE FROM metrics WHERE recording_id=?", (rec_id,))
             con.execute("DELETE FROM findings WHERE recording_id=?", (rec_id,))
             con.executemany(
                 "INSERT INTO metrics(recording_id, key, domain, value, unit, iqr, n_frames, status, reason) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(_metric_rows(rec_id, result)))
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                list(_metric_rows(rec_id, result)),
+            )
             con.executemany(
-                "INSERT INTO findings(recording_id, rule_id, status, title, data_json) VALUES (?, ?, ?, ?, ?)",
-                [(rec_id, f.get("rule_id") or f.get("id"), f.get("status"), f.get("title"),
-                  json.dumps(f, default=str)) for f in result.get("findings") or [] if isinstance(f, Mapping)])
+                "INSERT INTO findings(recording_id, rule_id, status, title, data_json) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        rec_id,
+                        f.get("rule_id") or f.get("id"),
+                        f.get("status"),
+                        f.get("title"),
+                        json.dumps(f, default=str),
+                    )
+                    for f in result.get("findings") or []
+                    if isinstance(f, Mapping)
+                ],
+            )
         return int(rec_id)
 
     # ------------------------------------------------------------------ reading
@@ -242,7 +299,9 @@ class History:
             "COUNT(r.id) AS n_recordings, MIN(NULLIF(se.session_date, '')) AS first_session, "
             "MAX(NULLIF(se.session_date, '')) AS last_session FROM subjects s "
             "LEFT JOIN recordings r ON r.subject_id = s.id LEFT JOIN sessions se ON se.id = r.session_id "
-            "GROUP BY s.id ORDER BY s.id", self._con)
+            "GROUP BY s.id ORDER BY s.id",
+            self._con,
+        )
 
     def recordings(self, subject_id: str | None = None) -> pd.DataFrame:
         """One row per recording (optionally of one subject), newest session last."""
@@ -253,7 +312,10 @@ class History:
             "r.config_hash, r.result_dir, r.analyzed_utc, "
             "(SELECT COUNT(*) FROM findings f WHERE f.recording_id = r.id AND f.status = 'flagged') "
             "AS n_flagged FROM recordings r LEFT JOIN sessions se ON se.id = r.session_id "
-            f"{where} ORDER BY se.session_date, r.path", self._con, params=params)
+            f"{where} ORDER BY se.session_date, r.path",
+            self._con,
+            params=params,
+        )
 
     def subject_metrics(self, subject_id: str, metric: str | None = None) -> pd.DataFrame:
         """Long table of one subject's metrics across sessions.
@@ -261,9 +323,11 @@ class History:
         Columns: session_date, recording_id, path, key, domain, value, unit, iqr, status, reason.
         Sorted by session date, then path, then metric key.
         """
-        sql = ("SELECT se.session_date, r.id AS recording_id, r.path, m.key, m.domain, m.value, m.unit, "
-               "m.iqr, m.n_frames, m.status, m.reason FROM metrics m JOIN recordings r ON r.id = m.recording_id "
-               "LEFT JOIN sessions se ON se.id = r.session_id WHERE r.subject_id = ?")
+        sql = (
+            "SELECT se.session_date, r.id AS recording_id, r.path, m.key, m.domain, m.value, m.unit, "
+            "m.iqr, m.n_frames, m.status, m.reason FROM metrics m JOIN recordings r ON r.id = m.recording_id "
+            "LEFT JOIN sessions se ON se.id = r.session_id WHERE r.subject_id = ?"
+        )
         params: tuple[Any, ...] = (subject_id,)
         if metric:
             sql += " AND m.key = ?"
@@ -273,30 +337,48 @@ class History:
 
     def findings(self, recording_id: int) -> pd.DataFrame:
         """The findings of one recording: rule_id, status, title, data_json."""
-        return pd.read_sql_query("SELECT rule_id, status, title, data_json FROM findings WHERE recording_id=? "
-                                 "ORDER BY id", self._con, params=(recording_id,))
+        return pd.read_sql_query(
+            "SELECT rule_id, status, title, data_json FROM findings WHERE recording_id=? ORDER BY id",
+            self._con,
+            params=(recording_id,),
+        )
 
     def counts(self) -> dict[str, int]:
         """Row count of each table (for checks and the CLI)."""
-        return {t: int(self._con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
-                for t in ("subjects", "sessions", "recordings", "metrics", "findings")}
+        return {
+            t: int(self._con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+            for t in ("subjects", "sessions", "recordings", "metrics", "findings")
+        }
 
 
 def _metric_rows(rec_id: int, result: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
-    sections = (("posture", result.get("metrics") or {}), ("gait", (result.get("gait") or {}).get("metrics") or {}))
+    sections = (
+        ("posture", result.get("metrics") or {}),
+        ("gait", (result.get("gait") or {}).get("metrics") or {}),
+    )
     for domain, metrics in sections:
         for key, m in metrics.items():
             if not isinstance(m, Mapping):
                 continue
-            yield (rec_id, key, domain, _float(m.get("value")), m.get("unit"), _float(m.get("iqr")),
-                   m.get("n_frames"), m.get("status"), m.get("reason"))
+            yield (
+                rec_id,
+                key,
+                domain,
+                _float(m.get("value")),
+                m.get("unit"),
+                _float(m.get("iqr")),
+                m.get("n_frames"),
+                m.get("status"),
+                m.get("reason"),
+            )
 
 
 def metrics_wide(long: pd.DataFrame) -> pd.DataFrame:
     """Pivot :meth:`History.subject_metrics` to one row per recording, one column per metric key."""
     if long.empty:
         return pd.DataFrame(columns=["session_date", "path"])
-    wide = long.pivot_table(index=["session_date", "path"], columns="key", values="value", aggfunc="first",
-                            dropna=False)
+    dedup = long.drop_duplicates(["session_date", "path", "key"])
+    wide = dedup.set_index(["session_date", "path", "key"])["value"].unstack("key")
+    wide = wide[list(dict.fromkeys(dedup["key"]))]  # metric columns in query order
     wide.columns.name = None
     return wide.reset_index()

@@ -276,8 +276,7 @@ def analyze_file(path: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
 
     cfg = resolve_config(config, subject)
     out = check_output_dir(out_dir)
-    info = probe(path, max_file_size_mb=cfg.extraction.max_file_size_mb,
-                 max_duration_s=cfg.extraction.max_duration_s)
+    info = probe(path, cfg.extraction)
     model = resolve_model(cfg.extraction.model)
     warnings = list(getattr(info, "warnings", []) or [])
     stage = _Staging(out)

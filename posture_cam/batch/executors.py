@@ -1,0 +1,130 @@
+"""Where batch tasks run: a local process pool, or a Dask cluster. Same task functions in both.
+
+Both wrappers offer ``submit(fn, arg) -> future`` and ``wait(futures, timeout_s) -> done``; futures
+have ``.result()`` (raising if the worker itself died). No scheduling logic of our own: the process
+pool or the Dask scheduler decides which worker runs what.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .tasks import init_worker
+
+
+def default_workers() -> int:
+    """Cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class ProcessExecutor:
+    """A ``ProcessPoolExecutor`` with ``forkserver`` (or ``spawn``) workers: MediaPipe must not be forked."""
+
+    kind = "process"
+
+    def __init__(self, workers: int, *, model: str = "full") -> None:
+        self.workers = int(workers)
+        self._model = model
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        return cf.ProcessPoolExecutor(
+            self.workers,
+            mp_context=mp.get_context(method),
+            initializer=init_worker,
+            initargs=(os.getpid(), self._model),
+        )
+
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> cf.Future[Any]:
+        try:
+            return self._pool.submit(fn, arg)
+        except cf.process.BrokenProcessPool:
+            self.restart()
+            return self._pool.submit(fn, arg)
+
+    def restart(self) -> None:
+        """Replace a broken pool (a worker died, e.g. out of memory) with a fresh one."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    @staticmethod
+    def wait(futures: Iterable[Any], timeout_s: float) -> set[Any]:
+        done, _ = cf.wait(list(futures), timeout=timeout_s, return_when=cf.FIRST_COMPLETED)
+        return set(done)
+
+    def close(self, *, cancel: bool = False) -> None:
+        if cancel:
+            procs = list(getattr(self._pool, "_processes", {}).values())  # stop running tasks now
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.join(timeout=5)
+        else:
+            self._pool.shutdown(wait=True)
+
+
+class DaskExecutor:
+    """A ``dask.distributed.Client`` on ``scheduler`` (address) or on a new ``LocalCluster``.
+
+    The local cluster has ``workers`` single-threaded worker processes (MediaPipe is not shared across
+    threads). On a remote cluster, the inputs and the output folder must be on storage every worker
+    can reach under the same paths (results are written by the workers, installed by this process).
+    """
+
+    kind = "dask"
+
+    def __init__(self, workers: int, *, scheduler: str | None = None, model: str = "full") -> None:
+        from dask.distributed import Client, LocalCluster
+
+        self._cluster = None
+        if scheduler:
+            self.client = Client(scheduler, timeout="30s")
+        else:
+            self._cluster = LocalCluster(
+                n_workers=int(workers),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
+            self.client = Client(self._cluster)
+        self.workers = len(self.client.scheduler_info().get("workers", {})) or int(workers)
+
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        return self.client.submit(fn, arg, pure=False)
+
+    def restart(self) -> None:  # pragma: no cover - Dask replaces lost workers itself
+        pass
+
+    @staticmethod
+    def wait(futures: Iterable[Any], timeout_s: float) -> set[Any]:
+        from dask.distributed import wait
+
+        futs = list(futures)
+        try:
+            done, _ = wait(futs, timeout=timeout_s, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return set()
+        return set(done)
+
+    def close(self, *, cancel: bool = False) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: str, workers: int, *, scheduler: str | None = None, model: str = "full") -> Any:
+    if kind == "process":
+        return ProcessExecutor(workers, model=model)
+    if kind == "dask":
+        return DaskExecutor(workers, scheduler=scheduler, model=model)
+    raise ValueError(f"executor: expected 'process' or 'dask', got {kind!r}")

@@ -1,0 +1,460 @@
+"""Run a batch: plan, skip finished work, dispatch tasks, install results, keep summary and history.
+
+Layout of the output folder ``OUT``::
+
+    OUT/<name>/                 one folder per recording: what ``analyze`` writes (result.json last),
+                                or ``error.json`` when the recording failed
+    OUT/summary.csv, .parquet   one row per recording (see posture_cam.batch.summary)
+    OUT/history.sqlite          the session history (unless --history points elsewhere)
+    OUT/.partial/               work folders of in-flight recordings (deleted at start and end)
+    OUT/.batch.lock             held (flock) while a batch writes into OUT
+
+Safety: a worker writes a recording into ``OUT/.partial/<name>.XXXX``; only this (parent) process
+renames a finished folder to ``OUT/<name>``, so a kill at any moment leaves either the old complete
+folder, the new complete folder, or none (the recording is then redone). ``.partial`` is wiped when
+the next batch starts. The history row is written after the folder is in place, in one transaction.
+
+Resume: a recording is skipped when ``OUT/<name>/result.json`` exists, its ``input.sha256`` equals
+the file's SHA-256 and the hash of its ``config`` section equals :func:`config_hash` of the config
+this run would use for it. Failed recordings are retried on every run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import Config
+from ..errors import BatchLockedError, InputNotFoundError, PostureCamError
+from ..history import History
+from .chunking import ChunkPlan, n_chunks_for, plan_chunks
+from .executors import default_workers, make_executor
+from .inputs import MEDIA_EXTENSIONS, Recording, discover
+from .summary import summary_row, write_summary
+from .tasks import (
+    ChunkTask,
+    FinishTask,
+    Outcome,
+    RecordingTask,
+    extract_chunk,
+    finish_chunked,
+    run_recording,
+    write_error,
+)
+
+#: Exit codes of ``posture-cam batch`` (also documented in the command's help).
+EXIT_OK = 0  # every recording finished (fresh or reused)
+EXIT_SOME_FAILED = 1  # the batch ran to the end but at least one recording failed (see summary.csv)
+EXIT_USAGE = 2  # bad arguments, manifest or config; no input found; output folder locked
+EXIT_OUTPUT = 6  # the output folder cannot be written
+EXIT_INTERRUPTED = 130  # Ctrl-C; finished recordings are kept
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+_MAX_ATTEMPTS = 2  # a task whose worker process died is tried once more
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    workers: int | None = None  # None = every core
+    executor: str = "process"  # "process" | "dask"
+    scheduler: str | None = None  # dask scheduler address; None = start a LocalCluster
+    history_path: str | None = None  # None = OUT/history.sqlite
+    chunk_long_videos_s: float = 60.0  # split videos longer than this (s) across workers; 0 = never
+    overlap_s: float = 1.0  # warm-up overlap of each chunk (s)
+    progress: bool = True  # tqdm bar on stderr
+
+
+@dataclass
+class BatchReport:
+    out_dir: Path
+    summary: pd.DataFrame
+    n_ok: int
+    n_failed: int
+    n_reused: int
+    wall_s: float
+    interrupted: bool = False
+    outcomes: list[Outcome] = field(default_factory=list)  # every task outcome (for benchmarks)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_SOME_FAILED if self.n_failed else EXIT_OK
+
+
+def config_hash(config: Config | Mapping[str, Any]) -> str:
+    """16 hex digits of the SHA-256 of a resolved config (a Config or result.json's ``config`` dict)."""
+    data = config.to_dict() if isinstance(config, Config) else dict(config)
+    canonical = json.dumps(_json_normal(data), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _json_normal(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _json_normal(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_normal(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, int) and not isinstance(obj, bool):
+        return float(obj)  # 3 and 3.0 are the same setting
+    return obj
+
+
+def finished_result(folder: Path, input_sha256: str, cfg_hash: str) -> dict[str, Any] | None:
+    """The result.json of ``folder`` when it is a finished analysis of this input with this config."""
+    try:
+        result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (result.get("input") or {}).get("sha256") != input_sha256:
+        return None
+    if config_hash(result.get("config") or {}) != cfg_hash:
+        return None
+    return result
+
+
+class _Lock:
+    """An exclusive ``flock`` on ``OUT/.batch.lock`` (released by the OS if this process dies)."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / ".batch.lock"
+
+    def __enter__(self) -> _Lock:
+        self.fh = open(self.path, "a+")  # noqa: SIM115 - held for the whole batch
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.close()
+            raise BatchLockedError(
+                f"another batch is writing into {self.path.parent}; wait for it to finish "
+                "or choose another --out folder"
+            ) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+@dataclass
+class _RecState:
+    rec: Recording
+    config: Config
+    cfg_hash: str
+    sha256: str | None
+    work_dir: Path
+    plans: list[ChunkPlan] = field(default_factory=list)
+    chunks_left: int = 0
+    error: Outcome | None = None
+
+
+def install(work_dir: Path, final: Path, partial: Path) -> None:
+    """Put a finished work folder at ``final``, replacing an older folder without a half-state."""
+    trash = None
+    if final.exists():
+        trash = Path(tempfile.mkdtemp(prefix=f"old-{final.name}.", dir=partial))
+        os.replace(final, trash / "x")
+    os.replace(work_dir, final)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+class BatchRunner:
+    """One batch run; use :func:`run_batch`."""
+
+    def __init__(
+        self,
+        recordings: list[Recording],
+        out: Path,
+        config: Config,
+        options: BatchOptions,
+        history: History,
+        on_progress: Callable[[float], None],
+        on_status: Callable[[str], None],
+    ) -> None:
+        self.recs = recordings
+        self.out = out
+        self.partial = out / ".partial"
+        self.config = config
+        self.opt = options
+        self.history = history
+        self.workers = int(options.workers or default_workers())
+        self.rows: dict[str, dict[str, Any]] = {r.name: summary_row(r, status="pending") for r in recordings}
+        self.outcomes: list[Outcome] = []
+        self.n_ok = self.n_failed = self.n_reused = 0
+        self._ex: Any = None
+        self._in_flight: dict[Any, tuple[Callable[[Any], Outcome], Any, _RecState, int]] = {}
+        self._progress = on_progress
+        self._status = on_status
+
+    # ------------------------------------------------------------------ executor
+    @property
+    def ex(self) -> Any:
+        if self._ex is None:  # started only when there is work: a fully reused rerun starts nothing
+            self._ex = make_executor(
+                self.opt.executor,
+                self.workers,
+                scheduler=self.opt.scheduler,
+                model=self.config.extraction.model,
+            )
+            self.workers = self._ex.workers
+        return self._ex
+
+    def _submit(self, fn: Callable[[Any], Outcome], task: Any, state: _RecState, attempt: int = 1) -> None:
+        self._in_flight[self.ex.submit(fn, task)] = (fn, task, state, attempt)
+
+    def close(self, *, cancel: bool) -> None:
+        if self._ex is not None:
+            self._ex.close(cancel=cancel)
+            self._ex = None
+
+    # ------------------------------------------------------------------ main loop
+    def run(self) -> None:
+        todo = iter(self.recs)
+        more = True
+        max_in_flight = 2 * self.workers
+        while True:
+            while more and len(self._in_flight) < max_in_flight:
+                rec = next(todo, None)
+                if rec is None:
+                    more = False
+                else:
+                    self._plan(rec)
+            if not self._in_flight:
+                if more:
+                    continue
+                break
+            for fut in self.ex.wait(list(self._in_flight), 0.5):
+                self._collect(fut)
+
+    def _plan(self, rec: Recording) -> None:
+        from ..pipeline import SubjectInfo, resolve_config
+        from ..video import probe, sha256_file
+
+        cfg = resolve_config(self.config, SubjectInfo(height_cm=rec.height_cm))
+        chash = config_hash(cfg)
+        work = Path(tempfile.mkdtemp(prefix=f"{rec.name}.", dir=self.partial))
+        state = _RecState(rec, cfg, chash, None, work)
+        t0 = time.perf_counter()
+        try:
+            state.sha256 = sha256_file(rec.path)
+        except (OSError, PostureCamError) as exc:
+            self._fail(
+                state, Outcome(rec.name, False, str(exc), type(exc).__name__, wall_s=time.perf_counter() - t0)
+            )
+            return
+        result = finished_result(self.out / rec.name, state.sha256, chash)
+        if result is not None:
+            shutil.rmtree(work, ignore_errors=True)
+            self._record(state, result, reused=True)
+            return
+        n = 1
+        if self.opt.chunk_long_videos_s > 0 and Path(rec.path).suffix.lower() not in IMAGE_EXTENSIONS:
+            try:
+                info = probe(rec.path, cfg.extraction)
+            except PostureCamError as exc:
+                self._fail(
+                    state,
+                    Outcome(rec.name, False, str(exc), type(exc).__name__, wall_s=time.perf_counter() - t0),
+                )
+                return
+            n = n_chunks_for(
+                info.duration_s, chunk_threshold_s=self.opt.chunk_long_videos_s, workers=self.workers
+            )
+        if n == 1:
+            self._submit(run_recording, RecordingTask(rec, cfg, str(work)), state)
+            return
+        state.plans = plan_chunks(info.duration_s, n, fps=info.fps, overlap_s=self.opt.overlap_s)
+        state.chunks_left = len(state.plans)
+        for plan in state.plans:
+            self._submit(extract_chunk, ChunkTask(rec, cfg, str(work), plan), state)
+
+    def _collect(self, fut: Any) -> None:
+        fn, task, state, attempt = self._in_flight.pop(fut)
+        try:
+            outcome: Outcome = fut.result()
+        except Exception as exc:  # the worker process died (crash, out of memory) or was lost
+            if attempt < _MAX_ATTEMPTS:
+                self.ex.restart()
+                self._resubmit_broken()
+                self._submit(fn, task, state, attempt + 1)
+                return
+            outcome = Outcome(
+                state.rec.name,
+                False,
+                f"the worker process died while analysing this recording ({type(exc).__name__}: {exc})",
+                type(exc).__name__,
+            )
+        self.outcomes.append(outcome)
+        if fn is extract_chunk:
+            state.chunks_left -= 1
+            if not outcome.ok and state.error is None:
+                state.error = outcome
+            self._progress(1.0 / (len(state.plans) + 1))
+            if state.chunks_left == 0:
+                if state.error is not None:
+                    self._fail(state, state.error, progress=1.0 / (len(state.plans) + 1))
+                else:
+                    self._submit(
+                        finish_chunked,
+                        FinishTask(
+                            state.rec,
+                            state.config,
+                            str(state.work_dir),
+                            tuple(state.plans),
+                            self.opt.overlap_s,
+                        ),
+                        state,
+                    )
+            return
+        step = 1.0 / (len(state.plans) + 1) if state.plans else 1.0
+        if not outcome.ok:
+            self._fail(state, outcome, progress=step)
+            return
+        install(state.work_dir, self.out / state.rec.name, self.partial)
+        result = json.loads((self.out / state.rec.name / "result.json").read_text(encoding="utf-8"))
+        self._record(state, result, reused=False, progress=step)
+
+    def _resubmit_broken(self) -> None:
+        """After a pool restart, every other in-flight future is broken too: submit them again."""
+        for fut, (fn, task, state, attempt) in list(self._in_flight.items()):
+            if fut.done() and fut.exception() is not None:
+                del self._in_flight[fut]
+                self._submit(fn, task, state, attempt)
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _record(
+        self, state: _RecState, result: dict[str, Any], *, reused: bool, progress: float = 1.0
+    ) -> None:
+        rec = state.rec
+        self.history.record_result(
+            rec.path,
+            result=result,
+            subject_id=rec.subject_id,
+            session_date=rec.session_date,
+            height_cm=rec.height_cm,
+            input_sha256=state.sha256,
+            config_hash=state.cfg_hash,
+            result_dir=self.out / rec.name,
+        )
+        self.rows[rec.name] = summary_row(rec, status="ok", result=result, reused=reused)
+        self.n_ok += 1
+        self.n_reused += reused
+        self._after(progress)
+
+    def _fail(self, state: _RecState, outcome: Outcome, *, progress: float = 1.0) -> None:
+        rec = state.rec
+        shutil.rmtree(state.work_dir / ".chunks", ignore_errors=True)
+        for stale in state.work_dir.glob(".staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        write_error(state.work_dir, rec, outcome, input_sha256=state.sha256, config_hash=state.cfg_hash)
+        install(state.work_dir, self.out / rec.name, self.partial)
+        self.history.record_result(
+            rec.path,
+            result=None,
+            subject_id=rec.subject_id,
+            session_date=rec.session_date,
+            height_cm=rec.height_cm,
+            input_sha256=state.sha256,
+            config_hash=state.cfg_hash,
+            result_dir=self.out / rec.name,
+            error=outcome.error,
+        )
+        self.rows[rec.name] = summary_row(rec, status="failed", error=outcome.error)
+        self.n_failed += 1
+        self._status(f"failed: {Path(rec.path).name}: {outcome.error}")
+        self._after(progress)
+
+    def _after(self, progress: float) -> None:
+        write_summary(list(self.rows.values()), self.out)
+        self._progress(progress)
+
+
+def run_batch(
+    inputs: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    config: Config | None = None,
+    options: BatchOptions | None = None,
+) -> BatchReport:
+    """Analyse every recording named by ``inputs`` into ``out_dir`` (see the module docstring).
+
+    Raises :mod:`posture_cam.errors` exceptions for usage problems (no input, bad manifest, locked or
+    unwritable output); problems with single recordings are recorded, never raised.
+    """
+    from tqdm import tqdm
+
+    from ..pipeline import check_output_dir
+
+    opt = options or BatchOptions()
+    if opt.workers is not None and opt.workers < 1:
+        raise InputNotFoundError(f"--workers must be at least 1, got {opt.workers}")
+    cfg = config or Config()
+    recordings = discover(list(inputs))
+    if not recordings:
+        raise InputNotFoundError(
+            f"no recordings found in the inputs (looked for {', '.join(sorted(MEDIA_EXTENSIONS))})"
+        )
+    out = check_output_dir(out_dir)
+    t0 = time.perf_counter()
+    with _Lock(out):
+        partial = out / ".partial"
+        shutil.rmtree(partial, ignore_errors=True)  # left by a killed run: never a finished result
+        partial.mkdir()
+        bar = tqdm(
+            total=len(recordings),
+            unit="rec",
+            desc="batch",
+            file=sys.stderr,
+            disable=not opt.progress,
+            dynamic_ncols=True,
+            smoothing=0.1,
+            bar_format="{l_bar}{bar}| {n:.1f}/{total} [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
+        )
+        history = History(opt.history_path or out / "history.sqlite")
+        runner = BatchRunner(
+            recordings,
+            out,
+            cfg,
+            opt,
+            history,
+            on_progress=bar.update,
+            on_status=lambda msg: bar.write(msg, file=sys.stderr) if opt.progress else None,
+        )
+        interrupted = False
+        try:
+            write_summary(list(runner.rows.values()), out)
+            runner.run()
+            runner.close(cancel=False)
+        except KeyboardInterrupt:
+            interrupted = True
+            runner.close(cancel=True)
+        finally:
+            runner.close(cancel=True)
+            bar.close()
+            history.close()
+            shutil.rmtree(partial, ignore_errors=True)
+        summary = write_summary(list(runner.rows.values()), out)
+    return BatchReport(
+        out,
+        summary,
+        runner.n_ok,
+        runner.n_failed,
+        runner.n_reused,
+        time.perf_counter() - t0,
+        interrupted,
+        runner.outcomes,
+    )

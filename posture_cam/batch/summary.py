@@ -1,0 +1,109 @@
+"""The batch summary table: one row per recording, written as ``summary.csv`` and ``summary.parquet``.
+
+Columns (fixed first, then one column per metric key seen in the batch):
+
+``name`` (result folder), ``path``, ``subject_id``, ``session_date``, ``status`` (``ok`` | ``failed``
+| ``pending``), ``reused`` (True when an earlier finished result was kept), ``error`` (one line),
+``duration_s``, ``frames``, ``detection_rate`` (0-1), ``view``, ``n_flagged``, ``n_borderline``,
+``flagged_findings`` (``"title [status]"`` joined by ``"; "``), then posture metric values
+(``<key>``, in the metric's unit, empty when not assessable) and gait metric values (``gait.<key>``).
+
+Both files are rewritten atomically (temp file + rename) each time a recording finishes, so a reader
+never sees a half-written table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..sequence import atomic_path
+from .inputs import Recording
+
+FIXED_COLUMNS = (
+    "name",
+    "path",
+    "subject_id",
+    "session_date",
+    "status",
+    "reused",
+    "error",
+    "duration_s",
+    "frames",
+    "detection_rate",
+    "view",
+    "n_flagged",
+    "n_borderline",
+    "flagged_findings",
+)
+
+
+def summary_row(
+    rec: Recording,
+    *,
+    status: str,
+    result: Mapping[str, Any] | None = None,
+    error: str | None = None,
+    reused: bool = False,
+) -> dict[str, Any]:
+    """The summary row of one recording (``result`` is its result.json dict when finished)."""
+    result = result or {}
+    inp = result.get("input") or {}
+    det = result.get("detection") or {}
+    findings = [f for f in result.get("findings") or [] if isinstance(f, Mapping)]
+    shown = [f for f in findings if f.get("status") in ("flagged", "borderline")]
+    row: dict[str, Any] = {
+        "name": rec.name,
+        "path": rec.path,
+        "subject_id": rec.subject_id,
+        "session_date": rec.session_date,
+        "status": status,
+        "reused": bool(reused),
+        "error": error,
+        "duration_s": inp.get("duration_s"),
+        "frames": inp.get("frames"),
+        "detection_rate": det.get("detection_rate"),
+        "view": (result.get("view") or {}).get("dominant"),
+        "n_flagged": sum(f.get("status") == "flagged" for f in findings) if result else None,
+        "n_borderline": sum(f.get("status") == "borderline" for f in findings) if result else None,
+        "flagged_findings": "; ".join(
+            f"{f.get('title') or f.get('rule_id')} [{f.get('status')}]" for f in shown
+        )
+        if result
+        else None,
+    }
+    for key, m in (result.get("metrics") or {}).items():
+        if isinstance(m, Mapping):
+            row[key] = m.get("value")
+    for key, m in ((result.get("gait") or {}).get("metrics") or {}).items():
+        if isinstance(m, Mapping):
+            row[f"gait.{key}"] = m.get("value")
+    return row
+
+
+def summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows -> DataFrame with the fixed columns first, posture metrics, then gait metrics."""
+    metric_cols = sorted({k for r in rows for k in r if k not in FIXED_COLUMNS and not k.startswith("gait.")})
+    gait_cols = sorted({k for r in rows for k in r if k.startswith("gait.")})
+    df = pd.DataFrame(rows, columns=list(FIXED_COLUMNS) + metric_cols + gait_cols)
+    for col in ("duration_s", "detection_rate", *metric_cols, *gait_cols):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    for col in ("frames", "n_flagged", "n_borderline"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+    df["reused"] = df["reused"].astype(bool)
+    for col in ("name", "path", "subject_id", "session_date", "status", "error", "view", "flagged_findings"):
+        df[col] = df[col].astype("string")
+    return df
+
+
+def write_summary(rows: list[dict[str, Any]], out_dir: Path) -> pd.DataFrame:
+    """Write ``summary.csv`` and ``summary.parquet`` into ``out_dir`` atomically; returns the table."""
+    df = summary_frame(rows)
+    with atomic_path(out_dir / "summary.csv") as tmp:
+        df.to_csv(tmp, index=False)
+    with atomic_path(out_dir / "summary.parquet") as tmp:
+        df.to_parquet(tmp, index=False)
+    return df

@@ -1,0 +1,316 @@
+"""Functions that run in batch worker processes (process pool or Dask workers).
+
+Every task is a plain module-level function taking one picklable dataclass and returning one, so the
+same code runs under :class:`concurrent.futures.ProcessPoolExecutor` and ``dask.distributed``. Tasks
+never raise for a problem with a recording: they return an outcome with ``error`` set, so one bad
+file cannot stop the batch. They write only inside their own ``work_dir`` (a hidden temporary folder
+under the batch output); the batch parent renames finished folders into place.
+
+Per worker process, :func:`init_worker` (process pool initializer; called lazily on Dask workers)
+imports MediaPipe once, resolves the pose model once, ignores Ctrl-C (the parent handles it) and
+starts a watchdog thread that ends the worker when the batch process dies (e.g. SIGKILL), so no
+orphan keeps writing after a crash. A MediaPipe landmarker in VIDEO mode needs increasing timestamps
+for its whole life, so each recording (or chunk) gets a fresh landmarker inside
+:func:`posture_cam.extract.extract_sequence`; only the model bundle and libraries are shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..errors import PostureCamError
+from ..sequence import PoseSequence, atomic_write_text
+from .chunking import ChunkPlan, first_mismatch, stitch
+from .inputs import Recording
+
+_STATE: dict[str, Any] = {}
+_WATCHDOG_PERIOD_S = 0.5
+
+
+@dataclass(frozen=True)
+class RecordingTask:
+    """Analyse one whole recording into ``work_dir``."""
+
+    rec: Recording
+    config: Config  # resolved for this recording (subject height applied)
+    work_dir: str
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Extract the landmarks of one time chunk of a recording into ``work_dir/.chunks``."""
+
+    rec: Recording
+    config: Config
+    work_dir: str
+    plan: ChunkPlan
+
+
+@dataclass(frozen=True)
+class FinishTask:
+    """Stitch the extracted chunks of a recording and run the analysis stage once."""
+
+    rec: Recording
+    config: Config
+    work_dir: str
+    plans: tuple[ChunkPlan, ...]
+    overlap_s: float
+
+
+@dataclass
+class Outcome:
+    """What a task reports back. ``error`` is a one-line message when it failed."""
+
+    name: str
+    ok: bool
+    error: str | None = None
+    error_type: str | None = None
+    frames: int = 0
+    wall_s: float = 0.0
+    worker_pid: int = 0
+    worker_peak_rss_mb: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- worker setup
+def init_worker(parent_pid: int | None = None, model: str = "full") -> None:
+    """Process initializer: warm up once per worker and die with the batch process."""
+    if _STATE.get("ready"):
+        return
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (e.g. a Dask worker thread): the nanny handles signals
+        pass
+    if parent_pid is not None:
+        _start_watchdog()
+    try:
+        import mediapipe  # noqa: F401  (load the native library once per worker)
+
+        from ..model_bundle import resolve_model
+
+        _STATE["model"] = resolve_model(model)
+    except Exception:  # the task will report the model problem with its own message
+        _STATE["model"] = None
+    _STATE["ready"] = True
+
+
+def _start_watchdog() -> None:
+    original_ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(_WATCHDOG_PERIOD_S)
+            if os.getppid() != original_ppid:  # re-parented: the batch (or forkserver) is gone
+                os._exit(3)
+
+    threading.Thread(target=watch, name="posture-cam-watchdog", daemon=True).start()
+
+
+def _peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / (1024.0 * 1024.0) if sys.platform == "darwin" else kb / 1024.0
+
+
+def _failure(name: str, exc: BaseException, t0: float) -> Outcome:
+    if isinstance(exc, PostureCamError):
+        msg = str(exc)
+    else:
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
+        msg = f"internal error: {type(exc).__name__}: {exc}{where}"
+    msg = " ".join(msg.split())
+    return Outcome(
+        name,
+        False,
+        msg,
+        type(exc).__name__,
+        wall_s=time.perf_counter() - t0,
+        worker_pid=os.getpid(),
+        worker_peak_rss_mb=_peak_rss_mb(),
+    )
+
+
+def _subject(rec: Recording) -> Any:
+    from ..pipeline import SubjectInfo
+
+    return SubjectInfo(
+        id=rec.subject_id, height_cm=rec.height_cm, session_date=rec.session_date, view_hint=rec.view_hint
+    )
+
+
+def _model(config: Config) -> Any:
+    from ..model_bundle import resolve_model
+
+    cached = _STATE.get("model")
+    if cached is not None and getattr(cached, "name", None) == config.extraction.model:
+        return cached
+    return resolve_model(config.extraction.model)
+
+
+# --------------------------------------------------------------------------- tasks
+def run_recording(task: RecordingTask) -> Outcome:
+    """Analyse a whole recording with :func:`posture_cam.pipeline.analyze_file` into ``task.work_dir``."""
+    init_worker(model=task.config.extraction.model)
+    t0 = time.perf_counter()
+    try:
+        from ..pipeline import analyze_file
+
+        res = analyze_file(task.rec.path, task.work_dir, task.config, subject=_subject(task.rec))
+        return Outcome(
+            task.rec.name,
+            True,
+            frames=int(res.sequence.n_frames),
+            wall_s=time.perf_counter() - t0,
+            worker_pid=os.getpid(),
+            worker_peak_rss_mb=_peak_rss_mb(),
+        )
+    except Exception as exc:
+        return _failure(task.rec.name, exc, t0)
+
+
+def chunk_path(work_dir: str | os.PathLike[str], index: int) -> Path:
+    return Path(work_dir) / ".chunks" / f"chunk-{index:04d}.parquet"
+
+
+def _extract_range(rec: Recording, config: Config, start_s: float, end_s: float | None) -> PoseSequence:
+    from ..extract import extract_sequence
+    from ..video import iter_frames, probe
+
+    info = probe(rec.path, config.extraction)
+    frames = iter_frames(rec.path, start_s=start_s, end_s=end_s)
+    try:
+        return extract_sequence(
+            frames,
+            fps=info.fps,
+            frame_size=(info.width, info.height),
+            config=config.extraction,
+            model_path=_model(config).path,
+            meta={"source": rec.path, "sha256": info.sha256},
+        )
+    finally:
+        frames.close()
+
+
+def extract_chunk(task: ChunkTask) -> Outcome:
+    """Extract one chunk (warm-up overlap included) and save it as ``work_dir/.chunks/chunk-NNNN.parquet``."""
+    init_worker(model=task.config.extraction.model)
+    t0 = time.perf_counter()
+    try:
+        seq = _extract_range(task.rec, task.config, task.plan.read_start_s, task.plan.read_end_s)
+        seq.save(chunk_path(task.work_dir, task.plan.index))
+        return Outcome(
+            task.rec.name,
+            True,
+            frames=seq.n_frames,
+            wall_s=time.perf_counter() - t0,
+            worker_pid=os.getpid(),
+            worker_peak_rss_mb=_peak_rss_mb(),
+        )
+    except Exception as exc:
+        return _failure(task.rec.name, exc, t0)
+
+
+def stitch_chunks(
+    rec: Recording,
+    config: Config,
+    plans: list[ChunkPlan],
+    parts: list[PoseSequence],
+) -> tuple[PoseSequence, list[str]]:
+    """Stitch chunk sequences; where a chunk followed another person, re-extract from the chunk before.
+
+    A chunk starts with a fresh subject choice. If, in its warm-up overlap, it disagrees with the
+    previous chunk (:func:`first_mismatch`), everything from the previous chunk's start to the end is
+    extracted again in one pass, which continues the previous chunk's subject exactly.
+    """
+    pairs = list(zip(plans, parts, strict=True))
+    notes: list[str] = []
+    k = first_mismatch(pairs)
+    if k is not None:
+        prev = plans[k - 1]
+        notes.append(
+            f"chunk {k} started on a different person than chunk {k - 1}; the recording was "
+            f"re-extracted sequentially from {prev.keep_from_s:.1f} s to keep one subject"
+        )
+        merged = ChunkPlan(prev.index, prev.read_start_s, prev.keep_from_s, float("inf"))
+        seq = _extract_range(rec, config, merged.read_start_s, None)
+        pairs = pairs[: k - 1] + [(merged, seq)]
+    return stitch(pairs), notes
+
+
+def finish_chunked(task: FinishTask) -> Outcome:
+    """Load the chunks, stitch them, analyse once with :func:`posture_cam.pipeline.finish_analysis`."""
+    init_worker(model=task.config.extraction.model)
+    t0 = time.perf_counter()
+    try:
+        from ..pipeline import finish_analysis
+        from ..video import probe
+
+        info = probe(task.rec.path, task.config.extraction)
+        plans = sorted(task.plans, key=lambda p: p.index)
+        parts = [PoseSequence.load(chunk_path(task.work_dir, p.index)) for p in plans]
+        seq, notes = stitch_chunks(task.rec, task.config, plans, parts)
+        meta = dict(parts[0].meta)
+        meta["chunks"] = {
+            "n": len(plans),
+            "overlap_s": task.overlap_s,
+            "boundaries_s": [round(p.keep_from_s, 6) for p in plans[1:]],
+        }
+        seq = seq.replace(meta=meta)
+        warnings = list(info.warnings) + notes
+        res = finish_analysis(
+            seq,
+            info,
+            task.work_dir,
+            task.config,
+            subject=_subject(task.rec),
+            model=_model(task.config),
+            warnings=warnings,
+        )
+        shutil.rmtree(Path(task.work_dir) / ".chunks", ignore_errors=True)
+        return Outcome(
+            task.rec.name,
+            True,
+            frames=int(res.sequence.n_frames),
+            wall_s=time.perf_counter() - t0,
+            worker_pid=os.getpid(),
+            worker_peak_rss_mb=_peak_rss_mb(),
+            warnings=notes,
+        )
+    except Exception as exc:
+        return _failure(task.rec.name, exc, t0)
+
+
+def write_error(
+    work_dir: str | os.PathLike[str],
+    rec: Recording,
+    outcome: Outcome,
+    *,
+    input_sha256: str | None,
+    config_hash: str,
+) -> Path:
+    """``work_dir/error.json``: why a recording failed (a folder without result.json is redone on rerun)."""
+    return atomic_write_text(
+        Path(work_dir) / "error.json",
+        json.dumps(
+            {
+                "path": rec.path,
+                "error": outcome.error,
+                "error_type": outcome.error_type,
+                "input_sha256": input_sha256,
+                "config_hash": config_hash,
+            },
+            indent=2,
+        ),
+    )

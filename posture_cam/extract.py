@@ -1,0 +1,143 @@
+"""Frames in, one subject's :class:`~posture_cam.sequence.PoseSequence` out.
+
+:func:`extract_sequence` runs one MediaPipe Pose Landmarker (VIDEO mode, up to ``num_poses`` people)
+over a stream of upright frames, lets :class:`~posture_cam.tracking.SubjectTracker` pick the subject in
+each frame, and stores only that person's landmarks. Streaming: frames are consumed one at a time and
+dropped; memory grows only by the landmark arrays (about 1 KB per frame). Frames without the subject
+become NaN rows (never dropped), and ``people_count`` records how many people the detector saw.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+import numpy as np
+
+from .config import ExtractionConfig
+from .errors import EmptyVideoError, InvalidFrameError, NoPersonDetectedError
+from .landmarks import N_LANDMARKS
+from .sequence import PoseSequence
+from .tracking import PoseCandidate, SubjectTracker
+
+ProgressFn = Callable[[int, "int | None"], None]
+FrameHook = Callable[[Any, "PoseCandidate | None"], None]
+
+
+class FrameLike(Protocol):
+    """What :func:`extract_sequence` needs from a frame (``posture_cam.video.Frame`` fits)."""
+
+    index: int
+    timestamp_s: float
+    rgb: np.ndarray
+
+
+class _Growable:
+    """A float array that grows along axis 0 by doubling (amortised O(1) append, no per-frame objects)."""
+
+    def __init__(self, row_shape: tuple[int, ...], dtype: Any, fill: Any) -> None:
+        self._buf = np.full((256, *row_shape), fill, dtype)
+        self._fill = fill
+        self.n = 0
+
+    def append(self, row: Any) -> None:
+        if self.n == len(self._buf):
+            bigger = np.full((2 * len(self._buf), *self._buf.shape[1:]), self._fill, self._buf.dtype)
+            bigger[: self.n] = self._buf
+            self._buf = bigger
+        self._buf[self.n] = row
+        self.n += 1
+
+    def array(self) -> np.ndarray:
+        return self._buf[: self.n].copy()
+
+
+def extract_sequence(frames: Iterable[FrameLike], *, fps: float, frame_size: tuple[int, int],
+                     config: ExtractionConfig | None = None, model_path: str | os.PathLike[str] | None = None,
+                     progress: ProgressFn | None = None, meta: Mapping[str, Any] | None = None,
+                     on_frame: FrameHook | None = None, require_person: bool = False,
+                     running_mode: str = "video", total_frames: int | None = None) -> PoseSequence:
+    """Landmarks of one followed subject for every frame of ``frames``.
+
+    ``fps`` is the nominal rate (Hz) stored in the sequence; each frame's own ``timestamp_s`` is the
+    truth. ``frame_size`` is the upright (width, height) in pixels; every frame must match it.
+    ``model_path`` defaults to ``config.model`` resolved by :func:`posture_cam.model_bundle.resolve_model`.
+    ``progress(done, total_frames)`` is called after each frame; ``on_frame(frame, candidate_or_None)``
+    lets a caller draw an overlay in the same pass. ``running_mode`` "video" (default) or "image"
+    (independent stills). With ``require_person`` a stream in which nobody was ever followed raises
+    :class:`NoPersonDetectedError`; otherwise the (all-NaN) sequence is returned for the caller to judge.
+    Raises :class:`EmptyVideoError` for a stream without frames, :class:`InvalidFrameError` for a bad frame.
+    """
+    from .model_bundle import resolve_model
+    from .pose_adapter import PoseLandmarkerAdapter
+
+    cfg = config or ExtractionConfig()
+    width, height = (int(v) for v in frame_size)
+    if model_path is None:
+        model_info = resolve_model(cfg.model)
+        model_path = model_info.path
+        model_json: dict[str, Any] | None = model_info.to_json()
+    else:
+        model_json = {"path": os.fspath(model_path)}
+    tracker = SubjectTracker((width, height), max_speed_body_heights_per_s=cfg.max_subject_speed_body_heights_per_s,
+                             max_size_ratio=cfg.subject_max_size_ratio, reacquire_after_s=cfg.subject_reacquire_after_s)
+    img = _Growable((N_LANDMARKS, 3), np.float32, np.nan)
+    world = _Growable((N_LANDMARKS, 3), np.float32, np.nan)
+    vis = _Growable((N_LANDMARKS,), np.float32, np.nan)
+    pres = _Growable((N_LANDMARKS,), np.float32, np.nan)
+    stamps = _Growable((), np.float64, np.nan)
+    index = _Growable((), np.int64, -1)
+    people = _Growable((), np.int16, 0)
+    timestamp_fixes = 0
+    with PoseLandmarkerAdapter(model_path, num_poses=cfg.num_poses, running_mode=running_mode,
+                               min_pose_detection_confidence=cfg.min_pose_detection_confidence,
+                               min_pose_presence_confidence=cfg.min_pose_presence_confidence,
+                               min_tracking_confidence=cfg.min_tracking_confidence,
+                               output_segmentation_masks=cfg.output_segmentation_masks) as adapter:
+        last_t = -np.inf
+        for frame in frames:
+            rgb = frame.rgb
+            shape = getattr(rgb, "shape", None)
+            if shape is None or len(shape) != 3 or (shape[1], shape[0]) != (width, height):
+                raise InvalidFrameError(f"frame {frame.index}: expected size {width}x{height}, got "
+                                        f"{'x'.join(map(str, shape[1::-1])) if shape else type(rgb).__name__}")
+            t = float(frame.timestamp_s)
+            if not np.isfinite(t):
+                raise InvalidFrameError(f"frame {frame.index}: timestamp is not finite ({t})")
+            if t <= last_t:  # duplicated / backwards timestamp: keep time strictly increasing
+                t = last_t + 1e-6
+                timestamp_fixes += 1
+            last_t = t
+            candidates = adapter.detect(rgb, t * 1000.0)
+            chosen = tracker.update(candidates, t)
+            cand = candidates[chosen] if chosen is not None else None
+            if cand is not None:
+                img.append(cand.image_px)
+                world.append(cand.world_m)
+                vis.append(cand.visibility)
+                pres.append(cand.presence)
+            else:
+                for buf in (img, world, vis, pres):
+                    buf.append(np.nan)
+            stamps.append(t)
+            index.append(int(frame.index))
+            people.append(min(tracker.people_, np.iinfo(np.int16).max))
+            if on_frame is not None:
+                on_frame(frame, cand)
+            if progress is not None:
+                progress(stamps.n, total_frames)
+        ts_adjust = adapter.timestamp_adjustments_
+    if stamps.n == 0:
+        raise EmptyVideoError("the video has no frames to analyse")
+    out_meta = dict(meta or {})
+    out_meta["extraction"] = {
+        "model": model_json, "running_mode": running_mode, "num_poses": cfg.num_poses,
+        "subject_acquisitions": tracker.acquisitions_, "frames_rejected_as_other_person": tracker.rejected_frames_,
+        "timestamp_fixes": timestamp_fixes, "mediapipe_timestamp_adjustments": ts_adjust,
+    }
+    seq = PoseSequence(img.array(), world.array(), vis.array(), pres.array(), stamps.array(), fps,
+                       (width, height), frame_index=index.array(), people_count=people.array(), meta=out_meta)
+    if require_person and not seq.detected.any():
+        raise NoPersonDetectedError("no person was detected in any frame")
+    return seq

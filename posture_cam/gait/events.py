@@ -1,0 +1,297 @@
+"""Gait events (heel strike, toe off per foot), left/right swap repair and plausibility checks.
+
+* ``LegSwapRepair``: BlazePose sometimes exchanges the labels of the two legs, mostly in side views.
+  A two-state Viterbi path (labels kept / exchanged) minimises the constant-velocity prediction error
+  of both leg chains (hip, knee, ankle, heel, toe) plus a penalty per label change; the legs crossing
+  in a side view do not fool it because the swing foot and the stance foot differ in velocity. The
+  identity of the legs is then anchored on the labels the detector gave in the majority of frames.
+* ``ZeniEventDetector`` (side view): Zeni et al. (2008), as applied to 2D pose by Stenum et al.
+  (2021): a foot's position relative to the mid-hip along the direction of travel is maximal at
+  initial contact and minimal at foot off. Direction comes from the bout, not from an assumption, so
+  walking to the left, to the right and backwards all work; for backwards walking the leading point
+  of the foot is the toe and the trailing one the heel.
+* ``FootVelocityEventDetector`` (front/back view): with a static camera a foot on the ground does not
+  move in the image while the swinging foot does, whatever the perspective. The speed of the foot
+  (mean of ankle, heel and toe, in body heights per second using the per-frame body size, so an
+  approaching walker is handled) falls below an adaptive threshold at initial contact and rises above
+  it at foot off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from ._signals import central_velocity
+
+FEET = ("left", "right")
+
+
+@dataclass(frozen=True)
+class GaitEvent:
+    """One event. ``frame``: position in the sequence; ``time_s`` may fall between frames."""
+
+    frame: int
+    time_s: float
+    foot: str  # "left" | "right"
+    type: str  # "heel_strike" (initial contact) | "toe_off" (foot off)
+    confidence: float  # 0..1
+    bout: int = 0
+    plausible: bool = True
+
+    def to_json(self, frame_index: np.ndarray) -> dict[str, object]:
+        return {"frame": int(frame_index[self.frame]), "time_s": round(float(self.time_s), 4), "foot": self.foot,
+                "type": self.type, "confidence": round(float(self.confidence), 3), "plausible": self.plausible}
+
+
+# ------------------------------------------------------------------ swap repair
+class LegSwapRepair:
+    """Detect frames whose leg labels are exchanged; ``swapped_`` (T,) bool, ``legs_`` repaired."""
+
+    def __init__(self, *, penalty_body_heights: float = 0.1) -> None:
+        self.penalty_body_heights = penalty_body_heights
+
+    def detect(self, legs_px: np.ndarray, body_height_px: np.ndarray, *,
+               sampling_rate_hz: float) -> LegSwapRepair:
+        """``legs_px`` (T, 2, K, 2): [frame, left/right label, point, xy]."""
+        del sampling_rate_hz  # costs are per frame; kept for the common detect() signature
+        legs = np.asarray(legs_px, dtype=np.float64)
+        ok = np.all(np.isfinite(legs), axis=(1, 2, 3)) & np.isfinite(body_height_px)
+        idx = np.flatnonzero(ok)
+        swapped = np.zeros(legs.shape[0], bool)
+        if idx.size >= 3:
+            states = _viterbi_swaps(legs[idx], np.asarray(body_height_px)[idx], self.penalty_body_heights)
+            if states.mean() > 0.5:  # anchor identity on the labels of the majority of frames
+                states = ~states
+            swapped[idx] = states
+            # frames without full legs inherit the state of the previous full frame
+            last = np.maximum.accumulate(np.where(ok, np.arange(legs.shape[0]), -1))
+            swapped[~ok] = np.where(last[~ok] >= 0, swapped[np.maximum(last[~ok], 0)], False)
+        self.swapped_ = swapped
+        self.legs_ = apply_swaps(legs, swapped)
+        return self
+
+
+def apply_swaps(legs_px: np.ndarray, swapped: np.ndarray) -> np.ndarray:
+    """Exchange the two legs (axis 1) in the frames marked ``swapped``."""
+    out = np.array(legs_px, dtype=np.float64, copy=True)
+    out[swapped] = out[swapped][:, ::-1]
+    return out
+
+
+def _viterbi_swaps(legs: np.ndarray, height: np.ndarray, penalty: float) -> np.ndarray:
+    """Most likely swap state per frame under a constant-velocity model (second-order Viterbi)."""
+    n = legs.shape[0]
+    alt = legs[:, ::-1]
+    pos = np.stack([legs, alt])  # (2 states, n, 2, K, 2)
+    h = height
+    cost = np.full((n, 2, 2, 2), 0.0)  # [t, s_{t-2}, s_{t-1}, s_t]
+    for c in (0, 1):
+        for a in (0, 1):
+            for b in (0, 1):
+                pred = 2 * pos[a, 1:-1] - pos[c, :-2]
+                err = np.linalg.norm(pos[b, 2:] - pred, axis=-1).sum(axis=(1, 2)) / h[2:]
+                cost[2:, c, a, b] = err + penalty * (a != b)
+    first = np.zeros((2, 2))  # [s0, s1]
+    for a in (0, 1):
+        for b in (0, 1):
+            first[a, b] = np.linalg.norm(pos[b, 1] - pos[a, 0], axis=-1).sum() / h[1] + penalty * (a != b)
+    first[1, :] += 1e-9  # tie-break: start with the labels as given
+    v = first
+    back = np.zeros((n, 2, 2), np.int8)
+    for t in range(2, n):
+        cand = v[:, :, None] + cost[t]  # [c, a, b]
+        back[t] = np.argmin(cand, axis=0)
+        v = np.min(cand, axis=0)
+    a, b = np.unravel_index(np.argmin(v), v.shape)
+    states = np.zeros(n, bool)
+    states[-1], states[-2] = bool(b), bool(a)
+    for t in range(n - 1, 1, -1):
+        c = back[t, a, b]
+        states[t - 2] = bool(c)
+        a, b = c, a
+    return states
+
+
+# ------------------------------------------------------------------ side view: Zeni
+@dataclass(frozen=True)
+class ZeniInput:
+    """One bout: heel and toe x (T, 2 feet) and mid-hip x (T,) in pixels, foot visibility (T, 2),
+    timestamps (T,), direction of travel along image x (+1 / -1)."""
+
+    heel_x: np.ndarray
+    toe_x: np.ndarray
+    mid_hip_x: np.ndarray
+    visibility: np.ndarray
+    timestamps_s: np.ndarray
+    direction: int
+    offset: int = 0  # position of the first frame in the whole sequence
+    bout: int = 0
+
+
+class ZeniEventDetector:
+    """Side-view events from the foot position relative to the mid-hip (Zeni et al. 2008)."""
+
+    def __init__(self, *, min_step_time_s: float = 0.25, min_prominence_fraction: float = 0.25) -> None:
+        self.min_step_time_s = min_step_time_s
+        self.min_prominence_fraction = min_prominence_fraction
+
+    def detect(self, data: ZeniInput, *, sampling_rate_hz: float) -> ZeniEventDetector:
+        d = int(np.sign(data.direction)) or 1
+        facing = np.sign(np.nanmedian(data.toe_x - data.heel_x)) or d
+        self.backwards_ = bool(facing != d)
+        lead, trail = (data.toe_x, data.heel_x) if self.backwards_ else (data.heel_x, data.toe_x)
+        min_dist = max(1, int(0.8 * 2 * self.min_step_time_s * sampling_rate_hz))
+        events: list[GaitEvent] = []
+        for k, foot in enumerate(FEET):
+            for sig, typ, sgn in ((lead[:, k], "heel_strike", 1.0), (trail[:, k], "toe_off", -1.0)):
+                rel = sgn * d * (sig - data.mid_hip_x)
+                for pos, conf in _extrema(rel, min_dist, self.min_prominence_fraction):
+                    i = int(round(pos))
+                    vis = data.visibility[min(i, len(rel) - 1), k]
+                    conf *= float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5
+                    events.append(GaitEvent(data.offset + i, _time_at(data.timestamps_s, pos), foot, typ,
+                                            conf, data.bout))
+        self.events_ = sorted(events, key=lambda e: e.time_s)
+        return self
+
+
+def _extrema(sig: np.ndarray, min_dist: int, prom_frac: float) -> list[tuple[float, float]]:
+    """Sub-frame maxima of ``sig`` (NaN gaps interpolated) and a prominence-based confidence."""
+    x = np.asarray(sig, dtype=np.float64)
+    ok = np.isfinite(x)
+    if ok.sum() < 5:
+        return []
+    filled = np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
+    span = float(np.percentile(filled, 95) - np.percentile(filled, 5))
+    if span <= 0:
+        return []
+    peaks, props = find_peaks(filled, distance=min_dist, prominence=prom_frac * span)
+    out = []
+    for p, prom in zip(peaks, props["prominences"], strict=True):
+        if not (ok[p - 1] and ok[p] and ok[p + 1]):
+            conf_gap = 0.5
+        else:
+            conf_gap = 1.0
+        y0, y1, y2 = filled[p - 1], filled[p], filled[p + 1]
+        den = y0 - 2 * y1 + y2
+        delta = 0.5 * (y0 - y2) / den if den < 0 else 0.0
+        out.append((p + float(np.clip(delta, -0.5, 0.5)), float(min(1.0, prom / (0.6 * span))) * conf_gap))
+    return out
+
+
+def _time_at(ts: np.ndarray, pos: float) -> float:
+    return float(np.interp(pos, np.arange(ts.size), ts))
+
+
+# ------------------------------------------------------------------ front/back view: foot velocity
+@dataclass(frozen=True)
+class FootVelocityInput:
+    """One bout: foot centre (T, 2 feet, 2) px, body height (T,) px, visibility (T, 2), timestamps."""
+
+    foot_px: np.ndarray
+    body_height_px: np.ndarray
+    visibility: np.ndarray
+    timestamps_s: np.ndarray
+    offset: int = 0
+    bout: int = 0
+
+
+class FootVelocityEventDetector:
+    """Front/back-view events: contact when the foot stops moving in the image, foot off when it starts.
+
+    ``threshold_fraction`` of the foot's 90th-percentile speed in the bout (never below
+    ``min_threshold_body_heights_per_s``) separates moving from still; phases shorter than
+    ``min_phase_s`` are merged into their neighbours.
+    """
+
+    def __init__(self, *, threshold_fraction: float = 0.3, min_threshold_body_heights_per_s: float = 0.1,
+                 min_phase_s: float = 0.1) -> None:
+        self.threshold_fraction = threshold_fraction
+        self.min_threshold_body_heights_per_s = min_threshold_body_heights_per_s
+        self.min_phase_s = min_phase_s
+
+    def detect(self, data: FootVelocityInput, *, sampling_rate_hz: float) -> FootVelocityEventDetector:
+        h = np.asarray(data.body_height_px, dtype=np.float64)
+        speed = np.linalg.norm(central_velocity(data.foot_px, sampling_rate_hz), axis=2) / h[:, None]
+        min_len = max(1, int(round(self.min_phase_s * sampling_rate_hz)))
+        events: list[GaitEvent] = []
+        self.speed_ = speed
+        for k, foot in enumerate(FEET):
+            s = speed[:, k]
+            if np.isfinite(s).sum() < 5:
+                continue
+            p90 = float(np.nanpercentile(s, 90))
+            thr = max(self.min_threshold_body_heights_per_s, self.threshold_fraction * p90)
+            conf0 = float(np.clip((p90 - thr) / (p90 + 1e-9) / (1 - self.threshold_fraction), 0, 1))
+            still = _clean_phases(np.where(np.isfinite(s), s < thr, True), min_len)
+            for i in np.flatnonzero(np.diff(still.astype(int)) != 0):
+                typ = "heel_strike" if still[i + 1] else "toe_off"
+                pos = _crossing(s, i, thr)
+                vis = data.visibility[i + 1, k]
+                conf = conf0 * (float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5)
+                events.append(GaitEvent(data.offset + int(round(pos)), _time_at(data.timestamps_s, pos), foot, typ,
+                                        conf, data.bout))
+        self.events_ = sorted(events, key=lambda e: e.time_s)
+        return self
+
+
+def _clean_phases(still: np.ndarray, min_len: int) -> np.ndarray:
+    """Merge runs shorter than ``min_len`` frames (not at the edges) into the surrounding phase."""
+    out = still.copy()
+    cut = np.flatnonzero(np.diff(out.astype(int))) + 1
+    starts = np.concatenate([[0], cut])
+    stops = np.concatenate([cut, [out.size]])
+    for s, e in zip(starts, stops, strict=True):
+        if e - s < min_len and s > 0 and e < out.size:
+            out[s:e] = ~out[s]
+    return out
+
+
+def _crossing(s: np.ndarray, i: int, thr: float) -> float:
+    """Sub-frame position where ``s`` crosses ``thr`` between frames i and i+1."""
+    a, b = s[i], s[i + 1]
+    if not (np.isfinite(a) and np.isfinite(b)) or a == b:
+        return i + 0.5
+    return i + float(np.clip((thr - a) / (b - a), 0.0, 1.0))
+
+
+# ------------------------------------------------------------------ plausibility
+class PlausibilityChecker:
+    """Alternation and step-time checks; implausible events keep a lower confidence and a flag.
+
+    * per foot, heel strikes and toe offs must alternate (of two equal events in a row, the weaker is
+      implausible);
+    * heel strikes must alternate between feet, and the time between consecutive heel strikes of the
+      two feet (a step) must lie within [``min_step_time_s``, ``max_step_time_s``].
+    Implausible events have their confidence halved.
+    """
+
+    def __init__(self, *, min_step_time_s: float, max_step_time_s: float) -> None:
+        self.min_step_time_s = min_step_time_s
+        self.max_step_time_s = max_step_time_s
+
+    def detect(self, events: list[GaitEvent], *, sampling_rate_hz: float) -> PlausibilityChecker:
+        del sampling_rate_hz
+        evs = sorted(events, key=lambda e: e.time_s)
+        bad = np.zeros(len(evs), bool)
+        for foot in FEET:
+            idx = [i for i, e in enumerate(evs) if e.foot == foot]
+            for i, j in zip(idx[:-1], idx[1:], strict=True):
+                if evs[i].type == evs[j].type and evs[i].bout == evs[j].bout:
+                    bad[i if evs[i].confidence < evs[j].confidence else j] = True
+        hs = [i for i, e in enumerate(evs) if e.type == "heel_strike" and not bad[i]]
+        ok_hs = np.zeros(len(evs), bool)
+        for i, j in zip(hs[:-1], hs[1:], strict=True):
+            dt = evs[j].time_s - evs[i].time_s
+            if (evs[i].foot != evs[j].foot and evs[i].bout == evs[j].bout
+                    and self.min_step_time_s <= dt <= self.max_step_time_s):
+                ok_hs[i] = ok_hs[j] = True
+        for i in hs:
+            if not ok_hs[i]:
+                bad[i] = True
+        self.events_ = [replace(e, plausible=not bad[i], confidence=e.confidence * (0.5 if bad[i] else 1.0))
+                        for i, e in enumerate(evs)]
+        return self

@@ -1,0 +1,359 @@
+"""The live (webcam) path: per-frame detection, smoothing, overlay, key angles and guided capture.
+
+:class:`LiveAnalyzer` does the work of one webcam stream. It is called from streamlit-webrtc's
+``video_frame_callback`` on a worker thread, one frame at a time, and hands its numbers to the page
+through a lock-guarded :class:`LiveStats` snapshot. It has no Streamlit or browser dependency, so it
+is tested and benchmarked on plain frames (``process(rgb, t_s)``).
+
+Per frame: the pose landmarker in VIDEO mode (tracking between frames, strictly increasing
+millisecond timestamps from the frame clock or a monotonic clock), the One Euro filter
+(``posture_cam.signal.LiveConditioner``) for a steady skeleton, ``posture_cam.overlay.draw_pose``,
+and the live key angles from ``posture_cam.posture``. The *raw* (unsmoothed) landmarks are recorded
+during a guided capture; the offline analysis conditions them itself, exactly as for a video file.
+
+Guided capture (:class:`GuidedCapture`): a timed schedule of phases (facing the camera, sideways,
+optionally walking or the standing forward bend). When it finishes, :meth:`LiveAnalyzer.captured_sequence`
+returns a :class:`~posture_cam.sequence.PoseSequence` for ``posture_cam.pipeline.analyze_sequence``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .config import Config
+from .errors import NoPersonDetectedError
+from .landmarks import N_LANDMARKS
+from .sequence import PoseSequence
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of the guided capture. ``duration_s`` in seconds."""
+
+    name: str
+    instruction: str
+    duration_s: float
+    optional: bool = False
+
+
+DEFAULT_PHASES: tuple[Phase, ...] = (
+    Phase("front", "Stand facing the camera, whole body in view, arms relaxed. Hold still.", 6.0),
+    Phase("side", "Turn sideways (left or right side to the camera). Hold still.", 6.0),
+    Phase("walk_or_bend", "Optional: walk across the view and back, or slowly bend forward to touch your toes.",
+          10.0, optional=True),
+)
+
+
+@dataclass(frozen=True)
+class PhaseState:
+    index: int
+    phase: Phase
+    elapsed_s: float
+    remaining_s: float
+
+
+class GuidedCapture:
+    """Timed phase schedule (pure: driven by the timestamps it is given, in seconds)."""
+
+    def __init__(self, phases: Sequence[Phase] = DEFAULT_PHASES, *, include_optional: bool = True) -> None:
+        chosen = tuple(p for p in phases if include_optional or not p.optional)
+        if not chosen:
+            raise ValueError("GuidedCapture: expected at least one phase")
+        for p in chosen:
+            if not p.duration_s > 0:
+                raise ValueError(f"GuidedCapture: phase {p.name!r} needs a positive duration, got {p.duration_s}")
+        self.phases = chosen
+        self.t0_s: float | None = None
+        self._ends = np.cumsum([p.duration_s for p in chosen])
+
+    @property
+    def total_s(self) -> float:
+        return float(self._ends[-1])
+
+    def start(self, t_s: float) -> None:
+        self.t0_s = float(t_s)
+
+    def state(self, t_s: float) -> PhaseState | None:
+        """The current phase at ``t_s`` or None when not started or finished."""
+        if self.t0_s is None:
+            return None
+        el = float(t_s) - self.t0_s
+        if el < 0 or el >= self.total_s:
+            return None
+        i = int(np.searchsorted(self._ends, el, side="right"))
+        start = 0.0 if i == 0 else float(self._ends[i - 1])
+        return PhaseState(i, self.phases[i], el - start, float(self._ends[i]) - el)
+
+    def finished(self, t_s: float) -> bool:
+        return self.t0_s is not None and float(t_s) - self.t0_s >= self.total_s
+
+    def segments(self) -> list[dict[str, Any]]:
+        """Phase time ranges relative to the capture start: [{name, start_s, end_s}]."""
+        starts = np.concatenate([[0.0], self._ends[:-1]])
+        return [{"name": p.name, "start_s": float(a), "end_s": float(b)}
+                for p, a, b in zip(self.phases, starts, self._ends, strict=True)]
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """Snapshot of the live stream for the page (copied under the analyzer's lock)."""
+
+    frames: int = 0
+    frames_with_landmarks: int = 0
+    fps: float = 0.0  # processed frames per second over the last ~2 s
+    latency_ms: float = 0.0  # mean added processing time per frame over the last ~2 s
+    frame_size: tuple[int, int] | None = None
+    angles: Mapping[str, float] = field(default_factory=dict)
+    capturing: bool = False
+    phase: str | None = None
+    instruction: str | None = None
+    phase_remaining_s: float | None = None
+    captured_frames: int = 0
+    capture_done: bool = False
+    error: str | None = None
+
+
+AnglesFn = Callable[[np.ndarray, tuple[int, int]], dict[str, float]]
+
+
+def default_angles(landmarks_px: np.ndarray, frame_size: tuple[int, int]) -> dict[str, float]:
+    """Live key angles of one smoothed frame, from ``posture_cam.posture`` (degrees, NaN dropped)."""
+    from .posture import frame_angles
+
+    return {k: float(v) for k, v in frame_angles(landmarks_px, frame_size).items() if np.isfinite(v)}
+
+
+class LiveAnalyzer:
+    """One webcam stream: detect + smooth + draw + angles per frame, and the guided capture recording.
+
+    Thread-safe: :meth:`process` runs on the WebRTC worker thread, :meth:`stats`, :meth:`start_capture`
+    and :meth:`captured_sequence` on the Streamlit script thread. The landmarker is created on the
+    first frame (so building the page stays fast) and kept for the session.
+    """
+
+    def __init__(self, config: Config | None = None, *, model_path: str | None = None, draw: bool = True,
+                 angles_fn: AnglesFn | None = default_angles, detector: Any = None) -> None:
+        self.config = config or Config()
+        self.model_path = model_path
+        self.draw = draw
+        self.angles_fn = angles_fn
+        self._detector = detector
+        self._lock = threading.Lock()
+        self._stats = LiveStats()
+        self._recent: deque[tuple[float, float]] = deque(maxlen=120)  # (wall time, processing s)
+        self._capture: GuidedCapture | None = None
+        self._rec: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = []
+        self._rec_size: tuple[int, int] | None = None
+        self._last_t_s: float | None = None
+        self._t_offset_s = 0.0
+        from .signal import LiveConditioner
+
+        self._smoother = LiveConditioner(self.config.filter)
+
+    # ------------------------------------------------------------------ model
+    def _get_detector(self) -> Any:
+        if self._detector is None:
+            from .model_bundle import resolve_model
+            from .pose_adapter import PoseLandmarkerAdapter
+
+            path = self.model_path or str(resolve_model(self.config.extraction.model).path)
+            ex = self.config.extraction
+            self._detector = PoseLandmarkerAdapter(
+                path, num_poses=1, running_mode="live",
+                min_pose_detection_confidence=ex.min_pose_detection_confidence,
+                min_pose_presence_confidence=ex.min_pose_presence_confidence,
+                min_tracking_confidence=ex.min_tracking_confidence)
+        return self._detector
+
+    def close(self) -> None:
+        det, self._detector = self._detector, None
+        if det is not None and hasattr(det, "close"):
+            det.close()
+
+    # ------------------------------------------------------------------ per frame
+    def _monotonic_t(self, t_s: float | None) -> float:
+        """Strictly increasing stream time in seconds (a restarted or repeated clock is shifted on)."""
+        t = time.monotonic() if t_s is None or not np.isfinite(t_s) else float(t_s) + self._t_offset_s
+        if self._last_t_s is not None and t <= self._last_t_s:
+            shift = self._last_t_s + 1e-3 - t
+            self._t_offset_s += shift
+            t += shift
+        self._last_t_s = t
+        return t
+
+    def process(self, rgb: np.ndarray, t_s: float | None = None) -> np.ndarray:
+        """Analyse one upright RGB frame (H, W, 3) uint8 at stream time ``t_s`` (s); return the drawn frame."""
+        start = time.perf_counter()
+        t = self._monotonic_t(t_s)
+        h, w = rgb.shape[:2]
+        cands = self._get_detector().detect(rgb, t * 1000.0)
+        cand = cands[0] if cands else None
+        out = rgb
+        angles: dict[str, float] = {}
+        if cand is not None:
+            smooth = self._smoother.update(cand.image_px, cand.visibility, t)
+            if self.draw:
+                from .overlay import draw_pose
+
+                out = draw_pose(rgb, smooth, np.where(np.isfinite(smooth[:, 0]), cand.visibility, 0.0))
+            if self.angles_fn is not None:
+                angles = self.angles_fn(smooth, (w, h))
+        else:
+            self._smoother.reset()
+        elapsed = time.perf_counter() - start
+        self._update(t, (w, h), cand, angles, elapsed, n_people=len(cands))
+        return out
+
+    def process_av(self, frame: Any) -> Any:
+        """streamlit-webrtc ``video_frame_callback``: ``av.VideoFrame`` in, drawn ``av.VideoFrame`` out."""
+        import av
+
+        rgb = frame.to_ndarray(format="rgb24")
+        t = None if frame.time is None else float(frame.time)
+        try:
+            out = self.process(rgb, t)
+        except Exception as exc:  # noqa: BLE001 - a failing frame must not kill the stream; report it
+            with self._lock:
+                self._stats = _replace(self._stats, error=f"{type(exc).__name__}: {exc}")
+            out = rgb
+        new = av.VideoFrame.from_ndarray(np.ascontiguousarray(out), format="rgb24")
+        new.pts, new.time_base = frame.pts, frame.time_base
+        return new
+
+    def _update(self, t: float, size: tuple[int, int], cand: Any, angles: dict[str, float], elapsed_s: float,
+                *, n_people: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._recent.append((now, elapsed_s))
+            while self._recent and now - self._recent[0][0] > 2.0:
+                self._recent.popleft()
+            n = len(self._recent)
+            span = now - self._recent[0][0] if n > 1 else 0.0
+            fps = (n - 1) / span if span > 0 else 0.0
+            lat = 1000.0 * float(np.mean([e for _, e in self._recent])) if n else 0.0
+            s = self._stats
+            phase = None
+            done = s.capture_done
+            if self._capture is not None and not done:
+                if self._capture.t0_s is None:
+                    self._capture.start(t)
+                    self._rec_size = size
+                phase = self._capture.state(t)
+                if phase is not None:
+                    self._record(t, size, cand, n_people)
+                elif self._capture.finished(t):
+                    done = True
+            self._stats = LiveStats(
+                frames=s.frames + 1, frames_with_landmarks=s.frames_with_landmarks + (cand is not None),
+                fps=fps, latency_ms=lat, frame_size=size, angles=angles, capturing=phase is not None,
+                phase=None if phase is None else phase.phase.name,
+                instruction=None if phase is None else phase.phase.instruction,
+                phase_remaining_s=None if phase is None else phase.remaining_s,
+                captured_frames=len(self._rec), capture_done=done, error=s.error)
+
+    def _record(self, t: float, size: tuple[int, int], cand: Any, n_people: int) -> None:
+        nan3 = np.full((N_LANDMARKS, 3), np.nan, np.float32)
+        nan1 = np.full(N_LANDMARKS, np.nan, np.float32)
+        if cand is None:
+            self._rec.append((t, nan3, nan3, nan1, nan1, 0))
+            return
+        img = np.array(cand.image_px, np.float32)
+        assert self._rec_size is not None
+        if size != self._rec_size:  # the browser changed the sent resolution: keep one pixel grid
+            img[:, 0] *= self._rec_size[0] / size[0]
+            img[:, 1] *= self._rec_size[1] / size[1]
+            img[:, 2] *= self._rec_size[0] / size[0]
+        self._rec.append((t, img, np.array(cand.world_m, np.float32), np.array(cand.visibility, np.float32),
+                          np.array(cand.presence, np.float32), max(1, n_people)))
+
+    # ------------------------------------------------------------------ page side
+    def stats(self) -> LiveStats:
+        with self._lock:
+            return self._stats
+
+    def start_capture(self, *, include_optional: bool = True, phases: Sequence[Phase] = DEFAULT_PHASES) -> None:
+        """Begin a guided capture at the next frame (drops any earlier recording)."""
+        with self._lock:
+            self._capture = GuidedCapture(phases, include_optional=include_optional)
+            self._rec = []
+            self._rec_size = None
+            self._stats = _replace(self._stats, capture_done=False, captured_frames=0)
+
+    def cancel_capture(self) -> None:
+        with self._lock:
+            self._capture = None
+            self._rec = []
+            self._stats = _replace(self._stats, capture_done=False, captured_frames=0, capturing=False,
+                                   phase=None, instruction=None, phase_remaining_s=None)
+
+    def capture_segments(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [] if self._capture is None else self._capture.segments()
+
+    def captured_sequence(self) -> PoseSequence:
+        """The raw landmarks recorded during the guided capture (NaN rows where nobody was found).
+
+        Raises NoPersonDetectedError when nothing was recorded or nobody was seen.
+        """
+        with self._lock:
+            rec = list(self._rec)
+            size = self._rec_size
+            segments = [] if self._capture is None else self._capture.segments()
+        if not rec or size is None:
+            raise NoPersonDetectedError("the guided capture recorded no frames (is the camera running?)")
+        ts = np.array([r[0] for r in rec], np.float64)
+        ts = ts - ts[0]
+        fps = (len(ts) - 1) / ts[-1] if len(ts) > 1 and ts[-1] > 0 else 30.0
+        seq = PoseSequence(np.stack([r[1] for r in rec]), np.stack([r[2] for r in rec]),
+                           np.stack([r[3] for r in rec]), np.stack([r[4] for r in rec]), ts, fps, size,
+                           people_count=np.array([r[5] for r in rec], np.int16),
+                           meta={"source": "webcam", "capture_phases": segments})
+        if not seq.detected.any():
+            raise NoPersonDetectedError("nobody was detected during the guided capture; stand so that your "
+                                        "whole body is in view and try again")
+        return seq
+
+
+def _replace(s: LiveStats, **kw: Any) -> LiveStats:
+    from dataclasses import replace
+
+    return replace(s, **kw)
+
+
+def analyze_capture(analyzer: LiveAnalyzer, config: Config | None = None, *, subject: Any = None) -> dict[str, Any]:
+    """The result.json dict of the guided capture: the same analysis and findings as an uploaded video."""
+    from .pipeline import analyze_sequence
+
+    seq = analyzer.captured_sequence()
+    return analyze_sequence(seq, None, config or analyzer.config, subject=subject)
+
+
+def still_image_check(rgb: np.ndarray, config: Config | None = None, *, model_path: str | None = None
+                      ) -> tuple[np.ndarray, dict[str, float]]:
+    """Snapshot mode: landmarks of one still image -> (image with skeleton, key angles in degrees).
+
+    Raises NoPersonDetectedError when nobody is in the picture.
+    """
+    from .model_bundle import resolve_model
+    from .overlay import draw_pose
+    from .pose_adapter import PoseLandmarkerAdapter
+
+    cfg = config or Config()
+    path = model_path or str(resolve_model(cfg.extraction.model).path)
+    with PoseLandmarkerAdapter(path, num_poses=1, running_mode="image") as det:
+        cands = det.detect(np.ascontiguousarray(rgb))
+    if not cands:
+        raise NoPersonDetectedError("no person was found in the picture; step back so your whole body is in view")
+    c = cands[0]
+    from .signal import gate_visibility
+
+    pts = gate_visibility(c.image_px, c.visibility, cfg.filter.visibility_threshold)
+    h, w = rgb.shape[:2]
+    return draw_pose(rgb, c.image_px, c.visibility), default_angles(pts, (w, h))

@@ -1,0 +1,162 @@
+"""The one module that talks to MediaPipe: the Tasks API Pose Landmarker behind a small adapter.
+
+:class:`PoseLandmarkerAdapter` wraps ``mediapipe.tasks.python.vision.PoseLandmarker`` and returns
+plain numpy :class:`~posture_cam.tracking.PoseCandidate` objects, in pixels of the frame it was given.
+Nothing else in posture_cam imports mediapipe for inference (``model_bundle`` uses mediapipe's metadata
+writer at build time only).
+
+Running modes:
+
+* ``"video"`` - one landmarker per stream (a file); ``detect(rgb, timestamp_ms)`` with the frame's
+  real timestamp. MediaPipe's VIDEO mode tracks the person from frame to frame (the detector runs only
+  when tracking is lost) and demands strictly increasing integer millisecond timestamps; the adapter
+  guarantees them: a timestamp that rounds to the previous one or goes backwards (variable frame rate,
+  duplicated timestamps) is moved to ``previous + 1 ms`` and counted in ``timestamp_adjustments_``.
+* ``"live"`` - the same VIDEO mode for a webcam callback, synchronous per frame; ``timestamp_ms`` may be
+  omitted and is then taken from a monotonic clock.
+* ``"image"`` - every call is an independent still image (no tracking); the timestamp is ignored.
+
+mediapipe is imported lazily (on the first adapter), so importing posture_cam stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidFrameError, ModelError
+from .landmarks import N_LANDMARKS
+from .tracking import PoseCandidate
+
+RUNNING_MODES = ("video", "live", "image")
+
+__all__ = ["PoseCandidate", "PoseLandmarkerAdapter", "RUNNING_MODES"]
+
+
+class PoseLandmarkerAdapter:
+    """MediaPipe Pose Landmarker (Tasks API) for one stream; a context manager (or call :meth:`close`)."""
+
+    def __init__(self, model_path: str | os.PathLike[str], *, num_poses: int = 1, running_mode: str = "video",
+                 min_pose_detection_confidence: float = 0.5, min_pose_presence_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5, output_segmentation_masks: bool = False) -> None:
+        if running_mode not in RUNNING_MODES:
+            raise ValueError(f"running_mode: expected one of {RUNNING_MODES}, got {running_mode!r}")
+        if num_poses < 1:
+            raise ValueError(f"num_poses: expected >= 1, got {num_poses}")
+        for name, v in (("min_pose_detection_confidence", min_pose_detection_confidence),
+                        ("min_pose_presence_confidence", min_pose_presence_confidence),
+                        ("min_tracking_confidence", min_tracking_confidence)):
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name}: expected a value in [0, 1], got {v}")
+        path = os.fspath(model_path)
+        if not os.path.isfile(path):
+            raise ModelError(f"pose model file not found: {path}")
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        self.running_mode = running_mode
+        self.model_path = path
+        self.num_poses = num_poses
+        self.output_segmentation_masks = output_segmentation_masks
+        mode = vision.RunningMode.IMAGE if running_mode == "image" else vision.RunningMode.VIDEO
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=path), running_mode=mode, num_poses=num_poses,
+            min_pose_detection_confidence=min_pose_detection_confidence,
+            min_pose_presence_confidence=min_pose_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+            output_segmentation_masks=output_segmentation_masks)
+        try:
+            self._landmarker: Any = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"cannot load pose model {path}: {str(exc).splitlines()[0] if str(exc) else exc}"
+                             ) from None
+        self._last_ts_ms: int | None = None
+        self.timestamp_adjustments_ = 0
+        self.frames_ = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Release the landmarker (idempotent)."""
+        lm = getattr(self, "_landmarker", None)
+        if lm is not None:
+            lm.close()
+            self._landmarker = None
+
+    def __enter__(self) -> PoseLandmarkerAdapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - safety net only
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # ------------------------------------------------------------------ detection
+    def next_timestamp_ms(self, timestamp_ms: float | None) -> int:
+        """The strictly increasing integer timestamp that will be sent for a frame at ``timestamp_ms``."""
+        if timestamp_ms is None:
+            if self.running_mode != "live":
+                raise ValueError("timestamp_ms is required in 'video' mode (only 'live' may omit it)")
+            timestamp_ms = time.monotonic() * 1000.0
+        if not np.isfinite(timestamp_ms):
+            raise InvalidFrameError(f"frame timestamp must be finite, got {timestamp_ms}")
+        ts = int(round(float(timestamp_ms)))
+        if self._last_ts_ms is not None and ts <= self._last_ts_ms:
+            ts = self._last_ts_ms + 1
+        return ts
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: float | None = None) -> list[PoseCandidate]:
+        """People in one upright RGB frame ``(H, W, 3) uint8``; ``timestamp_ms`` in milliseconds.
+
+        Returns up to ``num_poses`` candidates in MediaPipe's order (not sorted): ``image_px`` is
+        (x * width, y * height, z * width) of MediaPipe's normalised landmarks.
+        """
+        if self._landmarker is None:
+            raise RuntimeError("PoseLandmarkerAdapter is closed")
+        frame = _check_rgb(rgb)
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=frame)
+        if self.running_mode == "image":
+            result = self._landmarker.detect(image)
+        else:
+            ts = self.next_timestamp_ms(timestamp_ms)
+            if timestamp_ms is not None and ts != int(round(float(timestamp_ms))):
+                self.timestamp_adjustments_ += 1
+            result = self._landmarker.detect_for_video(image, ts)
+            self._last_ts_ms = ts
+        self.frames_ += 1
+        h, w = frame.shape[:2]
+        return _to_candidates(result, w, h)
+
+
+def _check_rgb(rgb: Any) -> np.ndarray:
+    arr = np.asarray(rgb)
+    if arr.ndim != 3 or arr.shape[2] != 3 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise InvalidFrameError(f"frame: expected an (H, W, 3) RGB image, got shape {arr.shape}")
+    if arr.dtype != np.uint8:
+        raise InvalidFrameError(f"frame: expected dtype uint8, got {arr.dtype}")
+    return np.ascontiguousarray(arr)
+
+
+def _to_candidates(result: Any, width: int, height: int) -> list[PoseCandidate]:
+    out: list[PoseCandidate] = []
+    masks = result.segmentation_masks or []
+    scale = np.array([width, height, width], np.float32)
+    for i, lms in enumerate(result.pose_landmarks or []):
+        norm = np.array([(lm.x, lm.y, lm.z) for lm in lms], np.float32)
+        vis = np.array([lm.visibility if lm.visibility is not None else np.nan for lm in lms], np.float32)
+        pres = np.array([lm.presence if lm.presence is not None else np.nan for lm in lms], np.float32)
+        if norm.shape != (N_LANDMARKS, 3):  # pragma: no cover - model contract
+            continue
+        world_lms = result.pose_world_landmarks[i] if i < len(result.pose_world_landmarks or []) else None
+        world = (np.array([(lm.x, lm.y, lm.z) for lm in world_lms], np.float32) if world_lms is not None
+                 else np.full((N_LANDMARKS, 3), np.nan, np.float32))
+        mask = np.array(masks[i].numpy_view(), np.float32).reshape(height, width) if i < len(masks) else None
+        out.append(PoseCandidate(norm * scale, world, np.clip(vis, 0, 1), np.clip(pres, 0, 1), mask))
+    return out

@@ -1,0 +1,87 @@
+"""PoseLandmarkerAdapter: timestamps, input checks, pixel conversion, lifecycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posture_cam.errors import InvalidFrameError, ModelError
+from posture_cam.model_bundle import ensure_model
+from posture_cam.pose_adapter import PoseLandmarkerAdapter
+
+
+@pytest.fixture(scope="module")
+def model() -> Path:
+    return ensure_model("full")
+
+
+def test_video_timestamps_are_made_strictly_increasing(model: Path) -> None:
+    blank = np.zeros((64, 96, 3), np.uint8)
+    with PoseLandmarkerAdapter(model, running_mode="video") as ad:
+        sent = []
+        for ts in (0.0, 16.4, 16.6, 16.6, 10.0, 50.0):  # VFR rounding, duplicate, backwards
+            sent.append(ad.next_timestamp_ms(ts))
+            assert ad.detect(blank, ts) == []
+        assert sent == [0, 16, 17, 18, 19, 50]
+        assert ad.timestamp_adjustments_ == 3
+        with pytest.raises(ValueError, match="timestamp_ms is required"):
+            ad.detect(blank)
+
+
+def test_live_mode_uses_a_clock_when_no_timestamp(model: Path) -> None:
+    blank = np.zeros((32, 32, 3), np.uint8)
+    with PoseLandmarkerAdapter(model, running_mode="live") as ad:
+        for _ in range(3):
+            ad.detect(blank)
+        assert ad.frames_ == 3
+
+
+@pytest.mark.parametrize(("frame", "message"), [
+    (np.zeros((10, 10), np.uint8), "expected an \\(H, W, 3\\) RGB image"),
+    (np.zeros((10, 10, 4), np.uint8), "expected an \\(H, W, 3\\) RGB image"),
+    (np.zeros((10, 10, 3), np.float32), "expected dtype uint8"),
+])
+def test_bad_frames_are_rejected(model: Path, frame: np.ndarray, message: str) -> None:
+    with PoseLandmarkerAdapter(model, running_mode="image") as ad, pytest.raises(InvalidFrameError, match=message):
+        ad.detect(frame)
+
+
+def test_bad_arguments(model: Path, tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="pose model file not found"):
+        PoseLandmarkerAdapter(tmp_path / "none.task")
+    broken = tmp_path / "broken.task"
+    broken.write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="cannot load pose model"):
+        PoseLandmarkerAdapter(broken)
+    with pytest.raises(ValueError, match="running_mode"):
+        PoseLandmarkerAdapter(model, running_mode="stream")
+    with pytest.raises(ValueError, match="min_tracking_confidence"):
+        PoseLandmarkerAdapter(model, min_tracking_confidence=1.5)
+
+
+def test_closed_adapter_refuses_work(model: Path) -> None:
+    ad = PoseLandmarkerAdapter(model, running_mode="image")
+    ad.close()
+    ad.close()  # idempotent
+    with pytest.raises(RuntimeError, match="closed"):
+        ad.detect(np.zeros((8, 8, 3), np.uint8))
+
+
+@pytest.mark.media
+def test_pixels_world_and_mask_on_a_real_image(model: Path, shared_data: Path) -> None:
+    import cv2
+
+    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "keypoints" / "000000000785.jpg")), cv2.COLOR_BGR2RGB)
+    h, w = rgb.shape[:2]
+    with PoseLandmarkerAdapter(model, running_mode="image", output_segmentation_masks=True) as ad:
+        (cand,) = ad.detect(rgb)
+    # the skier's box in the COCO annotation is x 281-499, y 45-391 (pixels)
+    x0, y0, x1, y1 = cand.bbox_px
+    assert 250 < x0 < x1 < 530 and 20 < y0 < y1 < 420
+    assert np.all((cand.visibility >= 0) & (cand.visibility <= 1))
+    assert np.nanmax(np.abs(cand.world_m)) < 1.5  # metres around the hip centre
+    assert cand.mask is not None and cand.mask.shape == (h, w)
+    hx, hy = cand.hip_center_px.astype(int)
+    assert cand.mask[hy, hx] > 0.5 and cand.mask[5, 5] < 0.5
