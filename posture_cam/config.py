@@ -65,6 +65,7 @@ class PostureConfig:
     view_side_max_cos_yaw: float = 0.45  # at or below -> left_side/right_side (yaw >~63 deg); between -> oblique
     view_smoothing_s: float = 0.5  # majority filter window for per-frame view labels
     view_min_segment_s: float = 0.4  # shorter view segments are merged into their neighbours
+    level_tolerance_deg: float = 1.0  # |tilt| below this reads "level" in low_side / toward
 
 
 @dataclass(frozen=True)

@@ -53,11 +53,20 @@ class _Growable:
         return self._buf[: self.n].copy()
 
 
-def extract_sequence(frames: Iterable[FrameLike], *, fps: float, frame_size: tuple[int, int],
-                     config: ExtractionConfig | None = None, model_path: str | os.PathLike[str] | None = None,
-                     progress: ProgressFn | None = None, meta: Mapping[str, Any] | None = None,
-                     on_frame: FrameHook | None = None, require_person: bool = False,
-                     running_mode: str = "video", total_frames: int | None = None) -> PoseSequence:
+def extract_sequence(
+    frames: Iterable[FrameLike],
+    *,
+    fps: float,
+    frame_size: tuple[int, int],
+    config: ExtractionConfig | None = None,
+    model_path: str | os.PathLike[str] | None = None,
+    progress: ProgressFn | None = None,
+    meta: Mapping[str, Any] | None = None,
+    on_frame: FrameHook | None = None,
+    require_person: bool = False,
+    running_mode: str = "video",
+    total_frames: int | None = None,
+) -> PoseSequence:
     """Landmarks of one followed subject for every frame of ``frames``.
 
     ``fps`` is the nominal rate (Hz) stored in the sequence; each frame's own ``timestamp_s`` is the
@@ -80,8 +89,12 @@ def extract_sequence(frames: Iterable[FrameLike], *, fps: float, frame_size: tup
         model_json: dict[str, Any] | None = model_info.to_json()
     else:
         model_json = {"path": os.fspath(model_path)}
-    tracker = SubjectTracker((width, height), max_speed_body_heights_per_s=cfg.max_subject_speed_body_heights_per_s,
-                             max_size_ratio=cfg.subject_max_size_ratio, reacquire_after_s=cfg.subject_reacquire_after_s)
+    tracker = SubjectTracker(
+        (width, height),
+        max_speed_body_heights_per_s=cfg.max_subject_speed_body_heights_per_s,
+        max_size_ratio=cfg.subject_max_size_ratio,
+        reacquire_after_s=cfg.subject_reacquire_after_s,
+    )
     img = _Growable((N_LANDMARKS, 3), np.float32, np.nan)
     world = _Growable((N_LANDMARKS, 3), np.float32, np.nan)
     vis = _Growable((N_LANDMARKS,), np.float32, np.nan)
@@ -90,18 +103,24 @@ def extract_sequence(frames: Iterable[FrameLike], *, fps: float, frame_size: tup
     index = _Growable((), np.int64, -1)
     people = _Growable((), np.int16, 0)
     timestamp_fixes = 0
-    with PoseLandmarkerAdapter(model_path, num_poses=cfg.num_poses, running_mode=running_mode,
-                               min_pose_detection_confidence=cfg.min_pose_detection_confidence,
-                               min_pose_presence_confidence=cfg.min_pose_presence_confidence,
-                               min_tracking_confidence=cfg.min_tracking_confidence,
-                               output_segmentation_masks=cfg.output_segmentation_masks) as adapter:
+    with PoseLandmarkerAdapter(
+        model_path,
+        num_poses=cfg.num_poses,
+        running_mode=running_mode,
+        min_pose_detection_confidence=cfg.min_pose_detection_confidence,
+        min_pose_presence_confidence=cfg.min_pose_presence_confidence,
+        min_tracking_confidence=cfg.min_tracking_confidence,
+        output_segmentation_masks=cfg.output_segmentation_masks,
+    ) as adapter:
         last_t = -np.inf
         for frame in frames:
             rgb = frame.rgb
             shape = getattr(rgb, "shape", None)
             if shape is None or len(shape) != 3 or (shape[1], shape[0]) != (width, height):
-                raise InvalidFrameError(f"frame {frame.index}: expected size {width}x{height}, got "
-                                        f"{'x'.join(map(str, shape[1::-1])) if shape else type(rgb).__name__}")
+                raise InvalidFrameError(
+                    f"frame {frame.index}: expected size {width}x{height}, got "
+                    f"{'x'.join(map(str, shape[1::-1])) if shape else type(rgb).__name__}"
+                )
             t = float(frame.timestamp_s)
             if not np.isfinite(t):
                 raise InvalidFrameError(f"frame {frame.index}: timestamp is not finite ({t})")
@@ -132,12 +151,26 @@ def extract_sequence(frames: Iterable[FrameLike], *, fps: float, frame_size: tup
         raise EmptyVideoError("the video has no frames to analyse")
     out_meta = dict(meta or {})
     out_meta["extraction"] = {
-        "model": model_json, "running_mode": running_mode, "num_poses": cfg.num_poses,
-        "subject_acquisitions": tracker.acquisitions_, "frames_rejected_as_other_person": tracker.rejected_frames_,
-        "timestamp_fixes": timestamp_fixes, "mediapipe_timestamp_adjustments": ts_adjust,
+        "model": model_json,
+        "running_mode": running_mode,
+        "num_poses": cfg.num_poses,
+        "subject_acquisitions": tracker.acquisitions_,
+        "frames_rejected_as_other_person": tracker.rejected_frames_,
+        "timestamp_fixes": timestamp_fixes,
+        "mediapipe_timestamp_adjustments": ts_adjust,
     }
-    seq = PoseSequence(img.array(), world.array(), vis.array(), pres.array(), stamps.array(), fps,
-                       (width, height), frame_index=index.array(), people_count=people.array(), meta=out_meta)
+    seq = PoseSequence(
+        img.array(),
+        world.array(),
+        vis.array(),
+        pres.array(),
+        stamps.array(),
+        fps,
+        (width, height),
+        frame_index=index.array(),
+        people_count=people.array(),
+        meta=out_meta,
+    )
     if require_person and not seq.detected.any():
         raise NoPersonDetectedError("no person was detected in any frame")
     return seq

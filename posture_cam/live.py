@@ -204,7 +204,12 @@ class LiveAnalyzer:
 
                 out = draw_pose(rgb, smooth, np.where(np.isfinite(smooth[:, 0]), cand.visibility, 0.0))
             if self.angles_fn is not None:
-                angles = self.angles_fn(smooth, (w, h))
+                try:
+                    angles = self.angles_fn(smooth, (w, h))
+                except ImportError as exc:  # posture module without live angles: keep the skeleton going
+                    self.angles_fn = None
+                    with self._lock:
+                        self._stats = _replace(self._stats, error=f"live angles unavailable ({exc})")
         else:
             self._smoother.reset()
         elapsed = time.perf_counter() - start

@@ -111,8 +111,10 @@ def _mediapipe_version() -> str:
 def wheel_sources(name: str) -> dict[str, Path] | None:
     """The wheel's source files for ``name`` as ``{bundle entry: path}``, or ``None`` if it lacks them."""
     mp_dir = _mediapipe_dir()
-    sources = {DETECTOR_ENTRY: mp_dir / _WHEEL_DETECTOR,
-               LANDMARKER_ENTRY: mp_dir / _WHEEL_LANDMARK.format(name=name)}
+    sources = {
+        DETECTOR_ENTRY: mp_dir / _WHEEL_DETECTOR,
+        LANDMARKER_ENTRY: mp_dir / _WHEEL_LANDMARK.format(name=name),
+    }
     return sources if all(p.is_file() for p in sources.values()) else None
 
 
@@ -180,7 +182,9 @@ def _with_metadata(entry: str, model: bytes) -> bytes:
         writer.add_image_input(norm_mean=[127.5], norm_std=[127.5])  # pixels -> [-1, 1]
         n_outputs = 2  # box regressors, scores
     else:
-        writer.add_general_info("pose_landmarks_detector", "BlazePose landmark model (from the mediapipe wheel)")
+        writer.add_general_info(
+            "pose_landmarks_detector", "BlazePose landmark model (from the mediapipe wheel)"
+        )
         writer.add_image_input(norm_mean=[0.0], norm_std=[255.0])  # pixels -> [0, 1]
         n_outputs = 5  # landmarks, pose flag, segmentation, heatmap, world landmarks
     for i in range(n_outputs):
@@ -200,7 +204,9 @@ def _build_bundle(name: str, sources: Mapping[str, Path], dest: Path) -> None:
     try:
         entries = {entry: _with_metadata(entry, p.read_bytes()) for entry, p in sources.items()}
     except Exception as exc:  # metadata writer errors are not typed; report them as one line
-        raise ModelError(f"cannot add metadata to the {name} pose model from the mediapipe wheel: {exc}") from exc
+        raise ModelError(
+            f"cannot add metadata to the {name} pose model from the mediapipe wheel: {exc}"
+        ) from exc
     try:
         with atomic_path(dest) as tmp:
             with _AlignedZipFile(tmp, mode="w", compression=zipfile.ZIP_STORED) as zf:
@@ -222,7 +228,9 @@ def ensure_model(name: str = "full", models_dir: str | os.PathLike[str] | None =
     Raises :class:`ModelError` for an unknown name, a corrupt file, or a wheel without the model.
     """
     if name not in MODEL_NAMES:
-        raise ModelError(f"unknown pose model '{name}' (choose one of {', '.join(MODEL_NAMES)} or give a .task path)")
+        raise ModelError(
+            f"unknown pose model '{name}' (choose one of {', '.join(MODEL_NAMES)} or give a .task path)"
+        )
     folder = Path(models_dir) if models_dir is not None else default_models_dir()
     dest = folder / bundle_filename(name)
     sources = wheel_sources(name)
@@ -236,7 +244,8 @@ def ensure_model(name: str = "full", models_dir: str | os.PathLike[str] | None =
         raise ModelError(
             f"pose model '{name}' is not available offline: the installed mediapipe {_mediapipe_version()} "
             f"wheel has no {_WHEEL_LANDMARK.format(name=name)}; put the official {bundle_filename(name)} "
-            f"into {folder} (see models/README.md)")
+            f"into {folder} (see models/README.md)"
+        )
     _build_bundle(name, sources, dest)
     return dest
 
@@ -268,8 +277,11 @@ def list_models(models_dir: str | os.PathLike[str] | None = None) -> list[ModelI
         if path.is_file():
             out.append(_info_for_file(name, path))
         elif wheel_sources(name) is not None:
-            out.append(ModelInfo(name, path, f"mediapipe {_mediapipe_version()} wheel (built on first use)",
-                                 "buildable"))
+            out.append(
+                ModelInfo(
+                    name, path, f"mediapipe {_mediapipe_version()} wheel (built on first use)", "buildable"
+                )
+            )
     standard = {bundle_filename(n) for n in MODEL_NAMES}
     if folder.is_dir():
         for path in sorted(folder.glob("*.task")):
@@ -281,8 +293,9 @@ def list_models(models_dir: str | os.PathLike[str] | None = None) -> list[ModelI
     return out
 
 
-def resolve_model(name_or_path: str | os.PathLike[str], models_dir: str | os.PathLike[str] | None = None
-                  ) -> ModelInfo:
+def resolve_model(
+    name_or_path: str | os.PathLike[str], models_dir: str | os.PathLike[str] | None = None
+) -> ModelInfo:
     """A ready :class:`ModelInfo` for a model name (``lite``/``full``/``heavy``) or a ``.task`` path.
 
     Names are built on demand (see :func:`ensure_model`); paths must exist and be pose bundles.
@@ -296,4 +309,6 @@ def resolve_model(name_or_path: str | os.PathLike[str], models_dir: str | os.Pat
         if not path.is_file():
             raise ModelError(f"pose model file not found: {path}")
         return _info_for_file(path.stem, path.resolve())
-    raise ModelError(f"unknown pose model '{text}' (choose one of {', '.join(MODEL_NAMES)} or give a .task path)")
+    raise ModelError(
+        f"unknown pose model '{text}' (choose one of {', '.join(MODEL_NAMES)} or give a .task path)"
+    )

@@ -39,16 +39,26 @@ __all__ = ["PoseCandidate", "PoseLandmarkerAdapter", "RUNNING_MODES"]
 class PoseLandmarkerAdapter:
     """MediaPipe Pose Landmarker (Tasks API) for one stream; a context manager (or call :meth:`close`)."""
 
-    def __init__(self, model_path: str | os.PathLike[str], *, num_poses: int = 1, running_mode: str = "video",
-                 min_pose_detection_confidence: float = 0.5, min_pose_presence_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5, output_segmentation_masks: bool = False) -> None:
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str],
+        *,
+        num_poses: int = 1,
+        running_mode: str = "video",
+        min_pose_detection_confidence: float = 0.5,
+        min_pose_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        output_segmentation_masks: bool = False,
+    ) -> None:
         if running_mode not in RUNNING_MODES:
             raise ValueError(f"running_mode: expected one of {RUNNING_MODES}, got {running_mode!r}")
         if num_poses < 1:
             raise ValueError(f"num_poses: expected >= 1, got {num_poses}")
-        for name, v in (("min_pose_detection_confidence", min_pose_detection_confidence),
-                        ("min_pose_presence_confidence", min_pose_presence_confidence),
-                        ("min_tracking_confidence", min_tracking_confidence)):
+        for name, v in (
+            ("min_pose_detection_confidence", min_pose_detection_confidence),
+            ("min_pose_presence_confidence", min_pose_presence_confidence),
+            ("min_tracking_confidence", min_tracking_confidence),
+        ):
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name}: expected a value in [0, 1], got {v}")
         path = os.fspath(model_path)
@@ -64,16 +74,20 @@ class PoseLandmarkerAdapter:
         self.output_segmentation_masks = output_segmentation_masks
         mode = vision.RunningMode.IMAGE if running_mode == "image" else vision.RunningMode.VIDEO
         options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=path), running_mode=mode, num_poses=num_poses,
+            base_options=BaseOptions(model_asset_path=path),
+            running_mode=mode,
+            num_poses=num_poses,
             min_pose_detection_confidence=min_pose_detection_confidence,
             min_pose_presence_confidence=min_pose_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
-            output_segmentation_masks=output_segmentation_masks)
+            output_segmentation_masks=output_segmentation_masks,
+        )
         try:
             self._landmarker: Any = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"cannot load pose model {path}: {str(exc).splitlines()[0] if str(exc) else exc}"
-                             ) from None
+            raise ModelError(
+                f"cannot load pose model {path}: {str(exc).splitlines()[0] if str(exc) else exc}"
+            ) from None
         self._last_ts_ms: int | None = None
         self.timestamp_adjustments_ = 0
         self.frames_ = 0
@@ -155,8 +169,11 @@ def _to_candidates(result: Any, width: int, height: int) -> list[PoseCandidate]:
         if norm.shape != (N_LANDMARKS, 3):  # pragma: no cover - model contract
             continue
         world_lms = result.pose_world_landmarks[i] if i < len(result.pose_world_landmarks or []) else None
-        world = (np.array([(lm.x, lm.y, lm.z) for lm in world_lms], np.float32) if world_lms is not None
-                 else np.full((N_LANDMARKS, 3), np.nan, np.float32))
+        world = (
+            np.array([(lm.x, lm.y, lm.z) for lm in world_lms], np.float32)
+            if world_lms is not None
+            else np.full((N_LANDMARKS, 3), np.nan, np.float32)
+        )
         mask = np.array(masks[i].numpy_view(), np.float32).reshape(height, width) if i < len(masks) else None
         out.append(PoseCandidate(norm * scale, world, np.clip(vis, 0, 1), np.clip(pres, 0, 1), mask))
     return out

@@ -26,6 +26,7 @@ unchanged when its recorded settings equal the requested ones and raises
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any
 
@@ -84,23 +85,35 @@ def hampel(x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale:
     x = np.asarray(x, np.float64)
     if x.ndim != 1:
         raise ValueError(f"hampel: expected a 1-D series, got shape {x.shape}")
+    return hampel_columns(x[:, None], half_window, n_sigmas, min_scale=min_scale)[:, 0]
+
+
+def hampel_columns(x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale: float = 0.0,
+                   chunk_rows: int = 2048) -> np.ndarray:
+    """:func:`hampel` applied to every column of a (T, C) array at once (time chunked to bound memory)."""
+    x = np.asarray(x, np.float64)
     k = int(half_window)
-    if k < 1 or x.size < 3:
-        return x.copy()
-    padded = np.concatenate((np.full(k, np.nan), x, np.full(k, np.nan)))
-    win = sliding_window_view(padded, 2 * k + 1)
-    n_ok = np.isfinite(win).sum(axis=1)
     out = x.copy()
-    judge = np.isfinite(x) & (n_ok >= 3)
-    if not judge.any():
+    t = x.shape[0]
+    if k < 1 or t < 3:
         return out
-    w = win[judge]
-    med = np.nanmedian(w, axis=1)
-    mad = np.nanmedian(np.abs(w - med[:, None]), axis=1)
-    scale = np.maximum(MAD_TO_SIGMA * mad, min_scale)
-    bad = np.abs(x[judge] - med) > n_sigmas * scale
-    idx = np.flatnonzero(judge)[bad]
-    out[idx] = np.nan
+    pad = np.full((k, x.shape[1]), np.nan)
+    padded = np.concatenate((pad, x, pad))
+    for a in range(0, t, chunk_rows):
+        b = min(t, a + chunk_rows)
+        win = sliding_window_view(padded[a: b + 2 * k], 2 * k + 1, axis=0)  # (n, C, W)
+        xs = x[a:b]
+        n_ok = np.isfinite(win).sum(axis=-1)
+        judge = np.isfinite(xs) & (n_ok >= 3)
+        if not judge.any():
+            continue
+        w = win[judge]  # (m, W)
+        med = np.nanmedian(w, axis=1)
+        mad = np.nanmedian(np.abs(w - med[:, None]), axis=1)
+        scale = np.maximum(MAD_TO_SIGMA * mad, min_scale)
+        bad = np.zeros_like(judge)
+        bad[judge] = np.abs(xs[judge] - med) > n_sigmas * scale
+        out[a:b][bad] = np.nan
     return out
 
 
@@ -131,6 +144,11 @@ def fill_short_gaps(x: np.ndarray, timestamps_s: np.ndarray, max_gap_s: float) -
 
 
 # ---------------------------------------------------------------------------------------------- low-pass
+@functools.lru_cache(maxsize=32)
+def _butter_sos(order: int, wn: float) -> np.ndarray:
+    return _sps.butter(order, wn, btype="low", output="sos")
+
+
 def butter_lowpass_nan(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
     """Zero-lag Butterworth low-pass of a 1-D series with NaN gaps, run by run.
 
@@ -140,19 +158,31 @@ def butter_lowpass_nan(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int
     frequency means "no filtering" and returns a copy.
     """
     x = np.asarray(x, np.float64)
+    return butter_lowpass_nan_columns(x[:, None], fs_hz, cutoff_hz, order)[:, 0]
+
+
+def butter_lowpass_nan_columns(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
+    """:func:`butter_lowpass_nan` on every column of (T, C); columns sharing a NaN pattern go together."""
+    x = np.asarray(x, np.float64)
     out = x.copy()
     if cutoff_hz <= 0 or order < 1:
         raise ValueError(f"butter_lowpass_nan: expected cutoff_hz > 0 and order >= 1, got {cutoff_hz}, {order}")
     nyq = 0.5 * fs_hz
-    if cutoff_hz >= 0.99 * nyq:
+    if cutoff_hz >= 0.99 * nyq or x.size == 0:
         return out
-    sos = _sps.butter(order, cutoff_hz / nyq, btype="low", output="sos")
+    sos = _butter_sos(int(order), float(cutoff_hz / nyq))
     default_pad = 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
-    for start, stop in finite_runs(np.isfinite(x)):
-        n = stop - start
-        if n < 4:
-            continue
-        out[start:stop] = _sps.sosfiltfilt(sos, x[start:stop], padtype="odd", padlen=min(default_pad, n - 1))
+    finite = np.isfinite(x)
+    groups: dict[bytes, list[int]] = {}
+    for c in range(x.shape[1]):
+        groups.setdefault(finite[:, c].tobytes(), []).append(c)
+    for cols in groups.values():
+        for start, stop in finite_runs(finite[:, cols[0]]):
+            n = stop - start
+            if n < 4:
+                continue
+            out[start:stop, cols] = _sps.sosfiltfilt(sos, x[start:stop, cols], axis=0, padtype="odd",
+                                                     padlen=min(default_pad, n - 1))
     return out
 
 
@@ -231,30 +261,21 @@ class LiveConditioner:
 
 
 # ---------------------------------------------------------------------------------------------- offline
-def _condition_series(x: np.ndarray, ts: np.ndarray, fs: float, cfg: FilterConfig,
-                      counts: dict[str, int]) -> np.ndarray:
-    k = max(1, int(round(cfg.hampel_window_s * fs)))
+def _condition_block(arr: np.ndarray, ts: np.ndarray, fs: float, cfg: FilterConfig,
+                     counts: dict[str, int], min_scale: float) -> np.ndarray:
+    """Hampel -> short-gap fill -> Butterworth on every (landmark, coordinate) series of a (T, 33, k) block."""
+    t, n, k = arr.shape
+    x = arr.reshape(t, n * k).astype(np.float64)
     before = np.isfinite(x)
-    y = hampel(x, k, cfg.hampel_n_sigmas, min_scale=cfg.hampel_min_scale_px)
+    y = hampel_columns(x, max(1, int(round(cfg.hampel_window_s * fs))), cfg.hampel_n_sigmas, min_scale=min_scale)
     counts["hampel_outliers"] += int((before & ~np.isfinite(y)).sum())
     mid = np.isfinite(y)
-    y = fill_short_gaps(y, ts, cfg.max_gap_s)
+    for c in range(y.shape[1]):
+        if mid[:, c].any() and not mid[:, c].all():
+            y[:, c] = fill_short_gaps(y[:, c], ts, cfg.max_gap_s)
     counts["filled"] += int((~mid & np.isfinite(y)).sum())
-    return butter_lowpass_nan(y, fs, cfg.lowpass_cutoff_hz, cfg.lowpass_order)
-
-
-def _condition_block(arr: np.ndarray, ts: np.ndarray, fs: float, cfg: FilterConfig,
-                     counts: dict[str, int], scale: float = 1.0) -> np.ndarray:
-    """Condition every (landmark, coordinate) series of a (T, 33, k) block; ``scale`` adapts
-    ``hampel_min_scale_px`` to the block's units (pixels for image, metres for world)."""
-    out = np.full(arr.shape, np.nan)
-    local = dataclasses.replace(cfg, hampel_min_scale_px=cfg.hampel_min_scale_px * scale)
-    for j in range(arr.shape[1]):
-        for c in range(arr.shape[2]):
-            col = arr[:, j, c]
-            if np.isfinite(col).any():
-                out[:, j, c] = _condition_series(col, ts, fs, local, counts)
-    return out
+    y = butter_lowpass_nan_columns(y, fs, cfg.lowpass_cutoff_hz, cfg.lowpass_order)
+    return y.reshape(t, n, k)
 
 
 def condition(seq: PoseSequence, cfg: FilterConfig | None = None) -> PoseSequence:
@@ -282,9 +303,10 @@ def condition(seq: PoseSequence, cfg: FilterConfig | None = None) -> PoseSequenc
     img = gate_visibility(seq.image_px, vis, cfg.visibility_threshold)
     dropped = int((finite_before & ~np.isfinite(img[..., 0])).sum())
     world = gate_visibility(seq.world_m, vis, cfg.visibility_threshold)
-    img_c = _condition_block(img, ts, fs, cfg, counts)
-    # world metres: a 1 px floor maps to ~1 mm (a typical subject is ~1000 px / 1.7 m tall at most)
-    world_c = _condition_block(world, ts, fs, cfg, {"hampel_outliers": 0, "filled": 0}, scale=1e-3)
+    img_c = _condition_block(img, ts, fs, cfg, counts, cfg.hampel_min_scale_px)
+    # world metres: the pixel floor maps to ~1 mm per px (a subject is rarely over 1000 px / 1.7 m tall)
+    world_c = _condition_block(world, ts, fs, cfg, {"hampel_outliers": 0, "filled": 0},
+                               cfg.hampel_min_scale_px * 1e-3)
     meta: dict[str, Any] = dict(seq.meta)
     meta["conditioned"] = True
     meta["conditioning"] = {"settings": settings, "dropped_low_visibility": dropped, **counts,

@@ -37,7 +37,6 @@ import numpy as np
 
 from .landmarks import N_LANDMARKS, Landmark
 
-
 _MAX_PREDICT_S = 0.5  # constant-velocity prediction is used for gaps up to this long
 
 
@@ -58,8 +57,12 @@ class PoseCandidate:
     mask: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        for name, shape in (("image_px", (N_LANDMARKS, 3)), ("world_m", (N_LANDMARKS, 3)),
-                            ("visibility", (N_LANDMARKS,)), ("presence", (N_LANDMARKS,))):
+        for name, shape in (
+            ("image_px", (N_LANDMARKS, 3)),
+            ("world_m", (N_LANDMARKS, 3)),
+            ("visibility", (N_LANDMARKS,)),
+            ("presence", (N_LANDMARKS,)),
+        ):
             arr = np.asarray(getattr(self, name), dtype=np.float32)
             if arr.shape != shape:
                 raise ValueError(f"PoseCandidate.{name}: expected shape {shape}, got {arr.shape}")
@@ -120,8 +123,9 @@ class SubjectTracker:
         if w <= 0 or h <= 0:
             raise ValueError(f"frame_size: expected positive (width, height), got {self.frame_size}")
         if self.max_speed_body_heights_per_s <= 0 or self.max_size_ratio < 1 or self.reacquire_after_s < 0:
-            raise ValueError("SubjectTracker: expected max speed > 0, max size ratio >= 1, "
-                             "reacquire_after_s >= 0")
+            raise ValueError(
+                "SubjectTracker: expected max speed > 0, max size ratio >= 1, reacquire_after_s >= 0"
+            )
 
     @property
     def has_subject(self) -> bool:
@@ -188,8 +192,14 @@ class SubjectTracker:
                 tr.confirmed_other = True
         return chosen
 
-    def _adopt(self, subject: _Track, candidates: Sequence[PoseCandidate], groups: list[list[int]],
-               track_of_group: dict[int, _Track], t_s: float) -> int | None:
+    def _adopt(
+        self,
+        subject: _Track,
+        candidates: Sequence[PoseCandidate],
+        groups: list[list[int]],
+        track_of_group: dict[int, _Track],
+        t_s: float,
+    ) -> int | None:
         """The subject's track was not matched: take over a person never seen together with the subject.
 
         Such a person (a track born while the subject was out of sight, e.g. after one noisy frame

@@ -35,9 +35,16 @@ def _person(n: int, *, x0: float = 300.0, t0_s: float = 0.0, first_index: int = 
     return seq.replace(frame_index=np.arange(first_index, first_index + n))
 
 
-@pytest.mark.parametrize(("duration", "threshold", "workers", "expected"), [
-    (30.0, 60.0, 2, 1), (61.0, 60.0, 2, 2), (61.0, 60.0, 8, 8), (600.0, 60.0, 2, 10), (600.0, 0.0, 2, 1),
-])
+@pytest.mark.parametrize(
+    ("duration", "threshold", "workers", "expected"),
+    [
+        (30.0, 60.0, 2, 1),
+        (61.0, 60.0, 2, 2),
+        (61.0, 60.0, 8, 8),
+        (600.0, 60.0, 2, 10),
+        (600.0, 0.0, 2, 1),
+    ],
+)
 def test_number_of_chunks(duration: float, threshold: float, workers: int, expected: int) -> None:
     assert n_chunks_for(duration, chunk_threshold_s=threshold, workers=workers) == expected
 
@@ -85,8 +92,16 @@ def test_same_subject_check_detects_a_switch_to_another_person() -> None:
     nobody = PoseSequence.empty(60, fps=FPS, frame_size=(640, 480), timestamps_s=same.timestamps_s)
     nobody = nobody.replace(frame_index=same.frame_index)
     assert overlap_disagreement(first, nobody, plans[1]) == math.inf  # cannot be matched -> redo
-    assert overlap_disagreement(PoseSequence.empty(45, fps=FPS, frame_size=(640, 480)).replace(
-        frame_index=first.frame_index, timestamps_s=first.timestamps_s), same, plans[1]) is None
+    assert (
+        overlap_disagreement(
+            PoseSequence.empty(45, fps=FPS, frame_size=(640, 480)).replace(
+                frame_index=first.frame_index, timestamps_s=first.timestamps_s
+            ),
+            same,
+            plans[1],
+        )
+        is None
+    )
 
 
 @pytest.mark.media
@@ -104,12 +119,19 @@ def test_chunked_extraction_matches_sequential_after_the_warm_up(shared_data: Pa
     span_s = 1.0
 
     def extract(start_s: float, end_s: float | None) -> PoseSequence:
-        return extract_sequence(iter_frames(path, start_s=start_s, end_s=end_s), fps=info.fps,
-                                frame_size=(info.width, info.height), config=ExtractionConfig(), model_path=model)
+        return extract_sequence(
+            iter_frames(path, start_s=start_s, end_s=end_s),
+            fps=info.fps,
+            frame_size=(info.width, info.height),
+            config=ExtractionConfig(),
+            model_path=model,
+        )
 
     sequential = extract(0.0, span_s)
     plans = plan_chunks(span_s, 2, fps=info.fps, overlap_s=0.3)
-    parts = [(p, extract(p.read_start_s, p.read_end_s if p.read_end_s is not None else span_s)) for p in plans]
+    parts = [
+        (p, extract(p.read_start_s, p.read_end_s if p.read_end_s is not None else span_s)) for p in plans
+    ]
     assert first_mismatch(parts) is None
     stitched = stitch(parts)
     np.testing.assert_array_equal(stitched.frame_index, sequential.frame_index)

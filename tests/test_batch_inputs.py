@@ -22,8 +22,11 @@ def tree(tmp_path: Path) -> Path:
 
 def test_folder_scan_is_recursive_by_extension_and_skips_hidden(tree: Path) -> None:
     recs = discover([tree])
-    assert [Path(r.path).relative_to(tree).as_posix() for r in recs] == ["a/walk.mp4", "b/deep/still.JPG",
-                                                                        "b/walk.mp4"]
+    assert [Path(r.path).relative_to(tree).as_posix() for r in recs] == [
+        "a/walk.mp4",
+        "b/deep/still.JPG",
+        "b/walk.mp4",
+    ]
 
 
 def test_folder_names_are_stable_unique_and_readable(tree: Path) -> None:
@@ -54,27 +57,35 @@ def _manifest(tmp_path: Path, body: str) -> Path:
 
 
 def test_manifest_rows_become_recordings_with_subject_details(tmp_path: Path) -> None:
-    p = _manifest(tmp_path, "path,subject_id,session_date,subject_height_cm,view_hint\n"
-                            "v1.mp4,p01,2024-05-01,172.5,front\n"
-                            f"{tmp_path / 'v2.mp4'},p01,,,\n")
+    p = _manifest(
+        tmp_path,
+        "path,subject_id,session_date,subject_height_cm,view_hint\n"
+        "v1.mp4,p01,2024-05-01,172.5,front\n"
+        f"{tmp_path / 'v2.mp4'},p01,,,\n",
+    )
     recs = discover([p])
     assert [(r.subject_id, r.session_date, r.height_cm, r.view_hint) for r in recs] == [
-        ("p01", "2024-05-01", 172.5, "front"), ("p01", None, None, None)]
+        ("p01", "2024-05-01", 172.5, "front"),
+        ("p01", None, None, None),
+    ]
     assert recs[0].path == str((tmp_path / "v1.mp4").resolve())
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("file,subject_id\nv1.mp4,p1\n", "needs a 'path' column"),
-    ("path,weight\nv1.mp4,80\n", "unknown manifest column"),
-    ("path\n", "no rows"),
-    ("path,subject_id\nv1.mp4,p1\n,p2\n", "line 3: 'path' is empty"),
-    ("path\nv1.mp4\nmissing.mp4\n", "line 3: file not found"),
-    ("path\nv1.mp4\nv1.mp4\n", "line 3: .*already listed on line 2"),
-    ("path,session_date\nv1.mp4,01/05/2024\n", "line 2: session_date must be YYYY-MM-DD"),
-    ("path,subject_height_cm\nv1.mp4,tall\n", "line 2: subject_height_cm must be a number"),
-    ("path,subject_height_cm\nv1.mp4,1.75\n", "line 2: subject_height_cm must be between 50 and 250"),
-    ("path,view_hint\nv1.mp4,sideways\n", "line 2: view_hint must be one of"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("file,subject_id\nv1.mp4,p1\n", "needs a 'path' column"),
+        ("path,weight\nv1.mp4,80\n", "unknown manifest column"),
+        ("path\n", "no rows"),
+        ("path,subject_id\nv1.mp4,p1\n,p2\n", "line 3: 'path' is empty"),
+        ("path\nv1.mp4\nmissing.mp4\n", "line 3: file not found"),
+        ("path\nv1.mp4\nv1.mp4\n", "line 3: .*already listed on line 2"),
+        ("path,session_date\nv1.mp4,01/05/2024\n", "line 2: session_date must be YYYY-MM-DD"),
+        ("path,subject_height_cm\nv1.mp4,tall\n", "line 2: subject_height_cm must be a number"),
+        ("path,subject_height_cm\nv1.mp4,1.75\n", "line 2: subject_height_cm must be between 50 and 250"),
+        ("path,view_hint\nv1.mp4,sideways\n", "line 2: view_hint must be one of"),
+    ],
+)
 def test_manifest_errors_name_the_line(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ManifestError, match=message):
         read_manifest(_manifest(tmp_path, body))

@@ -15,9 +15,15 @@ from posture_cam.history import MIGRATIONS, History, metrics_wide
 
 def _result(pelvic: float | None, cadence: float | None = 100.0, *, flagged: bool = False) -> dict:
     def metric(v: float | None, unit: str) -> dict:
-        return {"value": v, "unit": unit, "iqr": None if v is None else 0.5, "n_frames": 0 if v is None else 30,
-                "view_required": [], "status": "ok" if v is not None else "not_assessable",
-                "reason": None if v is not None else "wrong view"}
+        return {
+            "value": v,
+            "unit": unit,
+            "iqr": None if v is None else 0.5,
+            "n_frames": 0 if v is None else 30,
+            "view_required": [],
+            "status": "ok" if v is not None else "not_assessable",
+            "reason": None if v is not None else "wrong view",
+        }
 
     return {
         "schema_version": 1,
@@ -26,8 +32,13 @@ def _result(pelvic: float | None, cadence: float | None = 100.0, *, flagged: boo
         "view": {"dominant": "front"},
         "metrics": {"pelvic_obliquity_deg": metric(pelvic, "deg"), "head_tilt_deg": metric(1.5, "deg")},
         "gait": {"metrics": {"cadence_steps_per_min": metric(cadence, "steps/min")}},
-        "findings": [{"rule_id": "pelvic_obliquity", "status": "flagged" if flagged else "normal",
-                      "title": "Pelvic obliquity"}],
+        "findings": [
+            {
+                "rule_id": "pelvic_obliquity",
+                "status": "flagged" if flagged else "normal",
+                "title": "Pelvic obliquity",
+            }
+        ],
     }
 
 
@@ -78,10 +89,16 @@ def test_read_only_open_refuses_missing_or_outdated_database(tmp_path: Path) -> 
 
 def test_rerecording_a_path_upserts_one_row_and_replaces_its_metrics(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite") as h:
-        first = h.record_result(tmp_path / "a.mp4", result=_result(2.0), subject_id="s1",
-                                session_date="2024-01-02", height_cm=170)
-        second = h.record_result(tmp_path / "a.mp4", result=_result(3.5, flagged=True), subject_id="s1",
-                                 session_date="2024-01-02", height_cm=None)
+        first = h.record_result(
+            tmp_path / "a.mp4", result=_result(2.0), subject_id="s1", session_date="2024-01-02", height_cm=170
+        )
+        second = h.record_result(
+            tmp_path / "a.mp4",
+            result=_result(3.5, flagged=True),
+            subject_id="s1",
+            session_date="2024-01-02",
+            height_cm=None,
+        )
         assert first == second
         assert h.counts() == {"subjects": 1, "sessions": 1, "recordings": 1, "metrics": 3, "findings": 1}
         m = h.subject_metrics("s1", metric="pelvic_obliquity_deg")
@@ -108,15 +125,20 @@ def test_a_crash_inside_the_transaction_leaves_no_partial_row(tmp_path: Path, mo
     with History(tmp_path / "h.sqlite") as h:
         monkeypatch.setattr(history_mod, "_metric_rows", exploding_rows)
         with pytest.raises(RuntimeError, match="power cut"):
-            h.record_result(tmp_path / "a.mp4", result=_result(2.0), subject_id="s1", session_date="2024-01-02")
+            h.record_result(
+                tmp_path / "a.mp4", result=_result(2.0), subject_id="s1", session_date="2024-01-02"
+            )
         assert h.counts() == {"subjects": 0, "sessions": 0, "recordings": 0, "metrics": 0, "findings": 0}
 
 
 def test_subject_metrics_across_sessions_and_wide_table(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite") as h:
-        h.record_result(tmp_path / "s1_b.mp4", result=_result(4.0), subject_id="s1", session_date="2024-03-01")
-        h.record_result(tmp_path / "s1_a.mp4", result=_result(2.0, None), subject_id="s1",
-                        session_date="2024-01-02")
+        h.record_result(
+            tmp_path / "s1_b.mp4", result=_result(4.0), subject_id="s1", session_date="2024-03-01"
+        )
+        h.record_result(
+            tmp_path / "s1_a.mp4", result=_result(2.0, None), subject_id="s1", session_date="2024-01-02"
+        )
         h.record_result(tmp_path / "s2.mp4", result=_result(9.0), subject_id="s2", session_date="2024-01-02")
         long = h.subject_metrics("s1")
         assert list(long["session_date"].unique()) == ["2024-01-02", "2024-03-01"]

@@ -75,7 +75,10 @@ def test_metadata_describes_inputs_and_outputs(tmp_path: Path) -> None:
 
     path = mb.ensure_model("full", tmp_path)
     with zipfile.ZipFile(path) as zf:
-        for entry, mean, std, n_out in ((mb.DETECTOR_ENTRY, 127.5, 127.5, 2), (mb.LANDMARKER_ENTRY, 0.0, 255.0, 5)):
+        for entry, mean, std, n_out in (
+            (mb.DETECTOR_ENTRY, 127.5, 127.5, 2),
+            (mb.LANDMARKER_ENTRY, 0.0, 255.0, 5),
+        ):
             md = json.loads(metadata.MetadataDisplayer.with_model_buffer(zf.read(entry)).get_metadata_json())
             graph = md["subgraph_metadata"][0]
             norm = graph["input_tensor_metadata"][0]["process_units"][0]["options"]
@@ -136,9 +139,25 @@ def test_wheel_holds_only_the_full_landmark_model() -> None:
 
 
 # ---------------------------------------------------------------------------------- real images
-COCO_TO_BLAZE = ("NOSE", "LEFT_EYE", "RIGHT_EYE", "LEFT_EAR", "RIGHT_EAR", "LEFT_SHOULDER", "RIGHT_SHOULDER",
-                 "LEFT_ELBOW", "RIGHT_ELBOW", "LEFT_WRIST", "RIGHT_WRIST", "LEFT_HIP", "RIGHT_HIP",
-                 "LEFT_KNEE", "RIGHT_KNEE", "LEFT_ANKLE", "RIGHT_ANKLE")
+COCO_TO_BLAZE = (
+    "NOSE",
+    "LEFT_EYE",
+    "RIGHT_EYE",
+    "LEFT_EAR",
+    "RIGHT_EAR",
+    "LEFT_SHOULDER",
+    "RIGHT_SHOULDER",
+    "LEFT_ELBOW",
+    "RIGHT_ELBOW",
+    "LEFT_WRIST",
+    "RIGHT_WRIST",
+    "LEFT_HIP",
+    "RIGHT_HIP",
+    "LEFT_KNEE",
+    "RIGHT_KNEE",
+    "LEFT_ANKLE",
+    "RIGHT_ANKLE",
+)
 
 
 def _read_rgb(path: Path) -> np.ndarray:
@@ -157,8 +176,10 @@ def test_bundle_matches_legacy_solutions_pose(shared_data: Path) -> None:
 
     diffs = []
     images = sorted((shared_data / "keypoints").glob("*.jpg"))
-    with PoseLandmarkerAdapter(mb.ensure_model("full"), num_poses=1, running_mode="image") as adapter, \
-            mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as legacy:
+    with (
+        PoseLandmarkerAdapter(mb.ensure_model("full"), num_poses=1, running_mode="image") as adapter,
+        mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as legacy,
+    ):
         for img_path in images:
             rgb = _read_rgb(img_path)
             h, w = rgb.shape[:2]
@@ -170,7 +191,9 @@ def test_bundle_matches_legacy_solutions_pose(shared_data: Path) -> None:
             ref = np.array([(lm.x * w, lm.y * h) for lm in theirs.landmark])
             diffs.append(np.linalg.norm(ours[0].image_px[:, :2] - ref, axis=1))
     d = np.concatenate(diffs)
-    print(f"\nbundle vs legacy graph on {len(diffs)} images: median {np.median(d):.2f} px, max {d.max():.2f} px")
+    print(
+        f"\nbundle vs legacy graph on {len(diffs)} images: median {np.median(d):.2f} px, max {d.max():.2f} px"
+    )
     assert len(diffs) >= 3
     assert np.median(d) < 2.0 and d.max() < 8.0
 
@@ -200,7 +223,9 @@ def test_coco_ground_truth_error(shared_data: Path) -> None:
                 continue
             im = images[ann["image_id"]]
             if ann["image_id"] not in cache:
-                cache[ann["image_id"]] = adapter.detect(_read_rgb(shared_data / "keypoints" / im["file_name"]))
+                cache[ann["image_id"]] = adapter.detect(
+                    _read_rgb(shared_data / "keypoints" / im["file_name"])
+                )
             kp = np.asarray(ann["keypoints"], float).reshape(17, 3)
             labelled = kp[:, 2] > 0
             sh = kp[5:7, :2].mean(axis=0)
@@ -210,14 +235,20 @@ def test_coco_ground_truth_error(shared_data: Path) -> None:
             torso = float(np.linalg.norm(sh - hp))
             best = None
             for cand in cache[ann["image_id"]]:
-                err = np.linalg.norm(cand.image_px[idx, :2][labelled] - kp[labelled, :2], axis=1) / torso * 100
+                err = (
+                    np.linalg.norm(cand.image_px[idx, :2][labelled] - kp[labelled, :2], axis=1) / torso * 100
+                )
                 if best is None or np.median(err) < np.median(best):
                     best = err
             report[(im["file_name"], ann["id"])] = None if best is None else float(np.median(best))
-    print("\nmedian error, % of torso length:", {f"{k[0]}#{k[1]}": v and round(v, 1) for k, v in report.items()})
+    print(
+        "\nmedian error, % of torso length:", {f"{k[0]}#{k[1]}": v and round(v, 1) for k, v in report.items()}
+    )
     main = [v for (name, _), v in report.items() if name == "000000000785.jpg"]
     assert main and main[0] is not None and main[0] < 10.0
     found = [v for v in report.values() if v is not None and v < 50.0]
-    print(f"found {len(found)} of {len(report)} annotated people; median of their errors "
-          f"{np.median(found):.1f}% of torso length")
+    print(
+        f"found {len(found)} of {len(report)} annotated people; median of their errors "
+        f"{np.median(found):.1f}% of torso length"
+    )
     assert len(found) >= 3 and max(found) < 25.0

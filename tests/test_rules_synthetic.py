@@ -93,3 +93,48 @@ def test_healthy_gait_flags_nothing(camera):
                                           timestamps_s=seq.timestamps_s)}
     assert _raised(list(findings.values())) == []
     assert findings["antalgic_gait_chain"].status == "not_flagged", findings["antalgic_gait_chain"].to_json()
+
+
+def _gait_only_result(spec: Any) -> dict:
+    """Simulated walk -> signal conditioning -> analyze_gait (views from the simulator), no posture."""
+    gait = pytest.importorskip("posture_cam.gait", reason="posture_cam.gait not written yet")
+    signal = pytest.importorskip("posture_cam.signal", reason="posture_cam.signal not written yet")
+    from posture_cam.simulate.gait import simulate_gait
+
+    seq, truth = simulate_gait(spec)
+    cond = signal.condition(seq, Config().filter)
+    g = gait.analyze_gait(cond, Config(), view_per_frame=truth.view_per_frame,
+                          body_height_px=truth.body_height_px, px_per_m=truth.px_per_m)
+    views, counts = np.unique(np.asarray(truth.view_per_frame, dtype=str), return_counts=True)
+    fractions = {str(v): float(c) / len(truth.view_per_frame) for v, c in zip(views, counts, strict=True)}
+    return {"schema_version": 1, "input": {"fps": float(seq.fps)}, "detection": {"detection_rate": 1.0},
+            "view": {"dominant": max(fractions, key=fractions.__getitem__), "fractions": fractions},
+            "metrics": {}, "gait": g.to_json()}
+
+
+@pytest.mark.parametrize("camera", ["side", "frontal"])
+def test_healthy_gait_alone_flags_nothing(camera):
+    from posture_cam.simulate.gait import Bout, GaitSpec
+
+    spec = GaitSpec(camera=camera, bouts=(Bout(1, 5),), noise_px=0.5)  # type: ignore[arg-type]
+    result = _gait_only_result(spec)
+    assert result["gait"]["walking_detected"]
+    findings = {f.id: f for f in evaluate(result, load_rules())}
+    assert _raised(list(findings.values())) == []
+    assert findings["antalgic_gait_chain"].status == "not_flagged", findings["antalgic_gait_chain"].to_json()
+    if camera == "frontal":
+        tb = findings["trendelenburg_gait"]
+        assert tb.status == "not_flagged", tb.to_json()
+
+
+def test_limping_and_trendelenburg_walkers_are_flagged():
+    """Positive controls on the same path: known asymmetric stance and a known left-stance pelvic drop."""
+    from posture_cam.simulate.gait import Bout, GaitSpec
+
+    limp = GaitSpec(camera="side", bouts=(Bout(1, 5),), stance_time_left_s=0.60, stance_time_right_s=0.72,
+                    step_time_left_s=0.55, step_time_right_s=0.55)
+    f = {x.id: x for x in evaluate(_gait_only_result(limp), load_rules())}
+    assert f["antalgic_gait_chain"].status == "flagged", f["antalgic_gait_chain"].to_json()
+    tb = GaitSpec(camera="frontal", bouts=(Bout(1, 5),), pelvic_drop_left_stance_deg=12.0)
+    f = {x.id: x for x in evaluate(_gait_only_result(tb), load_rules())}
+    assert f["trendelenburg_gait"].status == "flagged", f["trendelenburg_gait"].to_json()

@@ -20,7 +20,9 @@ def _series(posture: Posture, view: str, body: Body | None = None, roll: float =
 
 @pytest.mark.parametrize("view", ["front", "back"])
 @pytest.mark.parametrize("angle", [-6.0, 0.0, 2.0, 6.0])
-def test_pelvic_obliquity_projects_to_its_angle_and_sign_in_front_and_back_view(view: str, angle: float) -> None:
+def test_pelvic_obliquity_projects_to_its_angle_and_sign_in_front_and_back_view(
+    view: str, angle: float
+) -> None:
     s = _series(Posture(pelvic_obliquity_deg=angle), view)
     assert s["pelvic_obliquity_deg"] == pytest.approx(angle, abs=0.05)
 
@@ -29,11 +31,17 @@ def test_right_hip_is_lower_for_positive_obliquity_in_3d() -> None:
     sk = pose(Body(), Posture(pelvic_obliquity_deg=6.0))
     assert sk.joints["hip_r"][1] < sk.joints["hip_l"][1]
     hw = 2 * Body().m(Body().hip_joint_half_width)
-    assert sk.joints["hip_l"][1] - sk.joints["hip_r"][1] == pytest.approx(hw * np.sin(np.radians(6)), rel=1e-6)
+    assert sk.joints["hip_l"][1] - sk.joints["hip_r"][1] == pytest.approx(
+        hw * np.sin(np.radians(6)), rel=1e-6
+    )
 
 
 def test_feet_stay_on_the_floor_whatever_the_posture() -> None:
-    for p in (Posture(), Posture(pelvic_obliquity_deg=6), Posture(knee_flexion_left_deg=20, trunk_flexion_deg=30)):
+    for p in (
+        Posture(),
+        Posture(pelvic_obliquity_deg=6),
+        Posture(knee_flexion_left_deg=20, trunk_flexion_deg=30),
+    ):
         sk = pose(Body(), p)
         ah = Body().m(Body().ankle_height)
         for s in ("l", "r"):
@@ -44,9 +52,9 @@ def test_feet_stay_on_the_floor_whatever_the_posture() -> None:
 def test_leg_length_difference_matching_the_obliquity_keeps_both_knees_straight() -> None:
     body = Body(leg_length_right_delta_m=-2 * Body().m(0.048) * np.sin(np.radians(6)))
     s = _series(Posture(pelvic_obliquity_deg=6.0), "left_side", body=body)
-    assert s["knee_flexion_left_deg"] < 0.5 and s["knee_flexion_right_deg"] < 0.5
+    assert s["knee_flexion_left_deg"] < 1.0 and s["knee_flexion_right_deg"] < 1.0  # perspective
     equal = _series(Posture(pelvic_obliquity_deg=6.0), "left_side")
-    assert equal["knee_flexion_left_deg"] > 5.0  # equal legs: the long (left) side must bend
+    assert equal["knee_flexion_right_deg"] > 5.0  # equal legs: the low (right) side has slack and bends
 
 
 def test_segment_lengths_follow_height_fractions() -> None:
@@ -154,13 +162,20 @@ def test_segment_lengths_constant_during_gait_and_stance_foot_does_not_slide() -
 
 
 def test_gait_truth_for_an_antalgic_pattern() -> None:
-    g = GaitParams(cadence_steps_per_min=100, right_step_phase=0.57, stance_fraction_left=0.67,
-                   stance_fraction_right=0.53)
+    g = GaitParams(
+        cadence_steps_per_min=100,
+        right_step_phase=0.57,
+        stance_fraction_left=0.67,
+        stance_fraction_right=0.53,
+    )
     t = gait_truth(g)
     assert t["cadence_steps_per_min"] == pytest.approx(100.0)
     assert t["stance_time_right_s"] < t["stance_time_left_s"]
-    si = (t["stance_time_right_s"] - t["stance_time_left_s"]) / (
-        0.5 * (t["stance_time_right_s"] + t["stance_time_left_s"])) * 100
+    si = (
+        (t["stance_time_right_s"] - t["stance_time_left_s"])
+        / (0.5 * (t["stance_time_right_s"] + t["stance_time_left_s"]))
+        * 100
+    )
     assert t["stance_time_si_pct"] == pytest.approx(si)
     assert t["step_time_left_s"] + t["step_time_right_s"] == pytest.approx(g.stride_time_s)
     assert t["double_support_pct"] == pytest.approx(20.0)
@@ -169,8 +184,15 @@ def test_gait_truth_for_an_antalgic_pattern() -> None:
 
 
 def test_trendelenburg_drop_projects_to_its_angle_in_the_front_view() -> None:
-    scn = Scenario("t", "front", gait=GaitParams(pelvic_drop_left_stance_deg=9.0, pelvic_drop_right_stance_deg=2.0),
-                   fps=60.0, n_frames=150, width=480, height=360)
+    scn = Scenario(
+        "t",
+        "front",
+        gait=GaitParams(pelvic_drop_left_stance_deg=9.0, pelvic_drop_right_stance_deg=2.0),
+        fps=60.0,
+        n_frames=150,
+        width=480,
+        height=360,
+    )
     d = truth(scn)
     assert d["gait"]["metrics"]["pelvic_drop_left_stance_deg"] == pytest.approx(9.0, abs=0.3)
     assert d["gait"]["metrics"]["pelvic_drop_right_stance_deg"] == pytest.approx(2.0, abs=0.3)

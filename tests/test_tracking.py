@@ -41,11 +41,14 @@ def test_candidate_rejects_bad_shapes() -> None:
         PoseCandidate(np.zeros((17, 3)), np.zeros((33, 3)), np.ones(33), np.ones(33))
 
 
-@pytest.mark.parametrize(("cands", "expected"), [
-    ([person(640, 360, 300), person(200, 360, 500)], 1),  # bigger wins even off-centre
-    ([person(640, 360, 400), person(150, 360, 400)], 0),  # same size: the central one
-    ([person(100, 360, 200)], 0),
-])
+@pytest.mark.parametrize(
+    ("cands", "expected"),
+    [
+        ([person(640, 360, 300), person(200, 360, 500)], 1),  # bigger wins even off-centre
+        ([person(640, 360, 400), person(150, 360, 400)], 0),  # same size: the central one
+        ([person(100, 360, 200)], 0),
+    ],
+)
 def test_select_main_person(cands: list[PoseCandidate], expected: int) -> None:
     assert select_main_person(cands, FRAME) == expected
 

@@ -25,7 +25,7 @@ def default_workers() -> int:
 
 
 class ProcessExecutor:
-    """A ``ProcessPoolExecutor`` with ``forkserver`` (or ``spawn``) workers: MediaPipe must not be forked."""
+    """A ``ProcessPoolExecutor`` with ``spawn`` workers (MediaPipe must not be forked)."""
 
     kind = "process"
 
@@ -35,10 +35,12 @@ class ProcessExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        # spawn, not fork (MediaPipe) and not forkserver: a forkserver child keeps the server's "alive"
+        # pipe open, so after a SIGKILL of the batch neither would notice and orphans would keep running.
+        # With spawn the workers are our direct children and their watchdog sees the re-parenting.
         return cf.ProcessPoolExecutor(
             self.workers,
-            mp_context=mp.get_context(method),
+            mp_context=mp.get_context("spawn"),
             initializer=init_worker,
             initargs=(os.getpid(), self._model),
         )

@@ -376,7 +376,9 @@ class BatchRunner:
         )
         self.rows[rec.name] = summary_row(rec, status="failed", error=outcome.error)
         self.n_failed += 1
-        self._status(f"failed: {Path(rec.path).name}: {outcome.error}")
+        name = Path(rec.path).name
+        msg = outcome.error or ""
+        self._status(f"failed: {msg}" if msg.startswith(name) else f"failed: {name}: {msg}")
         self._after(progress)
 
     def _after(self, progress: float) -> None:

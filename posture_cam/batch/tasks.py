@@ -95,6 +95,8 @@ def init_worker(parent_pid: int | None = None, model: str = "full") -> None:
         pass
     if parent_pid is not None:
         _start_watchdog()
+    os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's native INFO/WARNING lines off stderr
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         import mediapipe  # noqa: F401  (load the native library once per worker)
 

@@ -27,8 +27,15 @@ from ..landmarks import Landmark
 from ..measurement import FRONTAL_VIEWS, SIDE_VIEWS, MetricResult
 from ..sequence import PoseSequence
 from ._signals import body_height_px_per_frame, leg_array, leg_visibility, view_family
-from .events import (FootVelocityEventDetector, FootVelocityInput, GaitEvent, LegSwapRepair,
-                     PlausibilityChecker, ZeniEventDetector, ZeniInput)
+from .events import (
+    FootVelocityEventDetector,
+    FootVelocityInput,
+    GaitEvent,
+    LegSwapRepair,
+    PlausibilityChecker,
+    ZeniEventDetector,
+    ZeniInput,
+)
 from .frontal import frontal_metrics, frontal_not_assessable, pelvic_obliquity_deg, trunk_lateral_lean_deg
 from .parameters import Step, StepParameters, symmetry_index_pct, temporal_metrics
 from .segmentation import SegmentationInput, WalkingBout, WalkingBoutDetector, segments_json
@@ -37,18 +44,27 @@ L = Landmark
 WALK_VIEWS = SIDE_VIEWS + FRONTAL_VIEWS
 #: Metric keys always present in ``GaitReport.metrics`` (docs/ARCHITECTURE.md plus extras).
 METRIC_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("cadence_steps_per_min", "steps/min", WALK_VIEWS), ("stride_time_s", "s", WALK_VIEWS),
-    ("step_time_left_s", "s", WALK_VIEWS), ("step_time_right_s", "s", WALK_VIEWS),
+    ("cadence_steps_per_min", "steps/min", WALK_VIEWS),
+    ("stride_time_s", "s", WALK_VIEWS),
+    ("step_time_left_s", "s", WALK_VIEWS),
+    ("step_time_right_s", "s", WALK_VIEWS),
     ("step_time_si_pct", "%", WALK_VIEWS),
-    ("stance_time_left_s", "s", WALK_VIEWS), ("stance_time_right_s", "s", WALK_VIEWS),
+    ("stance_time_left_s", "s", WALK_VIEWS),
+    ("stance_time_right_s", "s", WALK_VIEWS),
     ("stance_time_si_pct", "%", WALK_VIEWS),
-    ("swing_time_left_s", "s", WALK_VIEWS), ("swing_time_right_s", "s", WALK_VIEWS),
-    ("swing_time_si_pct", "%", WALK_VIEWS), ("double_support_pct", "%", WALK_VIEWS),
-    ("step_length_left_pct_height", "% height", SIDE_VIEWS), ("step_length_right_pct_height", "% height", SIDE_VIEWS),
-    ("step_length_si_pct", "%", SIDE_VIEWS), ("limp_index", "%", WALK_VIEWS),
+    ("swing_time_left_s", "s", WALK_VIEWS),
+    ("swing_time_right_s", "s", WALK_VIEWS),
+    ("swing_time_si_pct", "%", WALK_VIEWS),
+    ("double_support_pct", "%", WALK_VIEWS),
+    ("step_length_left_pct_height", "% height", SIDE_VIEWS),
+    ("step_length_right_pct_height", "% height", SIDE_VIEWS),
+    ("step_length_si_pct", "%", SIDE_VIEWS),
+    ("limp_index", "%", WALK_VIEWS),
     ("gait_speed_m_per_s", "m/s", SIDE_VIEWS),
-    ("pelvic_drop_left_stance_deg", "deg", FRONTAL_VIEWS), ("pelvic_drop_right_stance_deg", "deg", FRONTAL_VIEWS),
-    ("trunk_lean_left_stance_deg", "deg", FRONTAL_VIEWS), ("trunk_lean_right_stance_deg", "deg", FRONTAL_VIEWS),
+    ("pelvic_drop_left_stance_deg", "deg", FRONTAL_VIEWS),
+    ("pelvic_drop_right_stance_deg", "deg", FRONTAL_VIEWS),
+    ("trunk_lean_left_stance_deg", "deg", FRONTAL_VIEWS),
+    ("trunk_lean_right_stance_deg", "deg", FRONTAL_VIEWS),
     ("trunk_lateral_sway_deg", "deg", FRONTAL_VIEWS),
 )
 
@@ -71,8 +87,11 @@ class GaitReport:
 
     def to_json(self) -> dict[str, Any]:
         fi = self.frame_index
-        flags = {f: self.metrics[f"trunk_lean_{f}_stance_deg"].extra.get("compensated_trendelenburg")
-                 for f in ("left", "right") if f"trunk_lean_{f}_stance_deg" in self.metrics}
+        flags = {
+            f: self.metrics[f"trunk_lean_{f}_stance_deg"].extra.get("compensated_trendelenburg")
+            for f in ("left", "right")
+            if f"trunk_lean_{f}_stance_deg" in self.metrics
+        }
         return {
             "walking_detected": bool(self.walking_detected),
             "view": self.view,
@@ -91,10 +110,14 @@ def _all_not_assessable(reason: str) -> dict[str, MetricResult]:
     return {k: MetricResult.not_assessable(u, reason, view_required=v) for k, u, v in METRIC_KEYS}
 
 
-def analyze_gait(seq: PoseSequence, config: Config | GaitConfig | None = None, *,
-                 view_per_frame: Sequence[str] | np.ndarray,
-                 body_height_px: float | np.ndarray | None = None,
-                 px_per_m: float | None = None) -> GaitReport:
+def analyze_gait(
+    seq: PoseSequence,
+    config: Config | GaitConfig | None = None,
+    *,
+    view_per_frame: Sequence[str] | np.ndarray,
+    body_height_px: float | np.ndarray | None = None,
+    px_per_m: float | None = None,
+) -> GaitReport:
     """Gait events, steps and metrics of an already conditioned sequence.
 
     ``view_per_frame``: (T,) posture_cam view labels; ``body_height_px``: the subject's standing height
@@ -109,8 +132,14 @@ def analyze_gait(seq: PoseSequence, config: Config | GaitConfig | None = None, *
         raise InvalidSequenceError(f"view_per_frame: expected shape ({n},), got {views.shape}")
     if px_per_m is not None and not (np.isfinite(px_per_m) and px_per_m > 0):
         raise InvalidSequenceError(f"px_per_m: expected a positive number or None, got {px_per_m}")
-    empty = dict(bouts=[], events=[], steps=[], timestamps_s=seq.timestamps_s, frame_index=seq.frame_index,
-                 swapped_frames=np.zeros(n, bool))
+    empty = dict(
+        bouts=[],
+        events=[],
+        steps=[],
+        timestamps_s=seq.timestamps_s,
+        frame_index=seq.frame_index,
+        swapped_frames=np.zeros(n, bool),
+    )
     if n < 3 or not seq.detected.any():
         reason = "no walking detected (no person in the recording)"
         return GaitReport(False, None, metrics=_all_not_assessable(reason), reason=reason, **empty)  # type: ignore[arg-type]
@@ -120,7 +149,8 @@ def analyze_gait(seq: PoseSequence, config: Config | GaitConfig | None = None, *
     # leg swaps: repair before anything reads the legs
     legs = leg_array(seq)
     repair = LegSwapRepair(penalty_body_heights=cfg.swap_penalty_body_heights).detect(
-        legs, h_est, sampling_rate_hz=rate)
+        legs, h_est, sampling_rate_hz=rate
+    )
     legs = repair.legs_
     vis = leg_visibility(seq)
     vis = np.where(repair.swapped_[:, None], vis[:, ::-1], vis)
@@ -128,7 +158,8 @@ def analyze_gait(seq: PoseSequence, config: Config | GaitConfig | None = None, *
     feet = np.nanmean(legs[:, :, 2:5], axis=2) if n else legs[:, :, 2]
     seg = WalkingBoutDetector(
         min_speed_body_heights_per_s=cfg.walking_min_speed_body_heights_per_s,
-        min_scale_rate_per_s=cfg.walking_min_scale_rate_per_s, min_duration_s=cfg.walking_min_duration_s,
+        min_scale_rate_per_s=cfg.walking_min_scale_rate_per_s,
+        min_duration_s=cfg.walking_min_duration_s,
         standing_max_speed_body_heights_per_s=cfg.standing_max_speed_body_heights_per_s,
     ).detect(SegmentationInput(mid_hip, h_est, fam, feet), sampling_rate_hz=rate)
     events: list[GaitEvent] = []
@@ -136,51 +167,102 @@ def analyze_gait(seq: PoseSequence, config: Config | GaitConfig | None = None, *
     for b_i, b in enumerate(seg.bouts_):
         s, e = b.start, b.stop
         if b.view_family == "side":
-            det = ZeniEventDetector(min_step_time_s=cfg.min_step_time_s,
-                                    min_prominence_fraction=cfg.event_min_prominence_fraction).detect(
-                ZeniInput(legs[s:e, :, 3, 0], legs[s:e, :, 4, 0], mid_hip[s:e, 0], vis[s:e], seq.timestamps_s[s:e],
-                          b.direction, s, b_i), sampling_rate_hz=rate)
+            det = ZeniEventDetector(
+                min_step_time_s=cfg.min_step_time_s, min_prominence_fraction=cfg.event_min_prominence_fraction
+            ).detect(
+                ZeniInput(
+                    legs[s:e, :, 3, 0],
+                    legs[s:e, :, 4, 0],
+                    mid_hip[s:e, 0],
+                    vis[s:e],
+                    seq.timestamps_s[s:e],
+                    b.direction,
+                    s,
+                    b_i,
+                ),
+                sampling_rate_hz=rate,
+            )
             backwards = det.backwards_
         else:
             det = FootVelocityEventDetector().detect(
                 FootVelocityInput(feet[s:e], h_est[s:e], vis[s:e], seq.timestamps_s[s:e], s, b_i),
-                sampling_rate_hz=rate)
+                sampling_rate_hz=rate,
+            )
             facing_camera = _mode_str(views[s:e]) == "front"
             backwards = facing_camera != (b.direction > 0)
         bouts.append(WalkingBout(s, e, b.direction, b.view_family, bool(backwards)))
         events.extend(det.events_)
-    events = PlausibilityChecker(min_step_time_s=cfg.min_step_time_s, max_step_time_s=cfg.max_step_time_s).detect(
-        events, sampling_rate_hz=rate).events_
+    events = (
+        PlausibilityChecker(min_step_time_s=cfg.min_step_time_s, max_step_time_s=cfg.max_step_time_s)
+        .detect(events, sampling_rate_hz=rate)
+        .events_
+    )
     n_plausible_hs = sum(1 for ev in events if ev.plausible and ev.type == "heel_strike")
     walking = bool(bouts) and n_plausible_hs >= 2
     walk_frames = np.concatenate([np.arange(b.start, b.stop) for b in bouts]) if bouts else np.zeros(0, int)
     view = _mode_str(views[walk_frames]) if walk_frames.size else _mode_str(views[seq.detected])
     segments = segments_json(bouts, seg.standing_, seg.turning_, seq.timestamps_s)
-    common = dict(timestamps_s=seq.timestamps_s, frame_index=seq.frame_index, swapped_frames=repair.swapped_,
-                  segments=segments)
+    common = dict(
+        timestamps_s=seq.timestamps_s,
+        frame_index=seq.frame_index,
+        swapped_frames=repair.swapped_,
+        segments=segments,
+    )
     if not walking:
-        reason = ("no walking detected" + ("" if bouts else " (the subject does not move across the image)"))
-        return GaitReport(False, view, bouts=bouts, events=events, steps=[],  # type: ignore[arg-type]
-                          metrics=_all_not_assessable(reason), reason=reason, **common)
+        reason = "no walking detected" + ("" if bouts else " (the subject does not move across the image)")
+        return GaitReport(
+            False,
+            view,
+            bouts=bouts,
+            events=events,
+            steps=[],  # type: ignore[arg-type]
+            metrics=_all_not_assessable(reason),
+            reason=reason,
+            **common,
+        )
     family = _mode_str(fam[walk_frames])
     h_scale = _height_for_lengths(body_height_px, h_est, n)
     side = family == "side"
-    steps = StepParameters(min_step_time_s=cfg.min_step_time_s, max_step_time_s=cfg.max_step_time_s).detect(
-        events, ankle_x_px=legs[:, :, 2, 0] if side else None, body_height_px=h_scale,
-        px_per_m=px_per_m if side else None, sampling_rate_hz=rate).steps_
+    steps = (
+        StepParameters(min_step_time_s=cfg.min_step_time_s, max_step_time_s=cfg.max_step_time_s)
+        .detect(
+            events,
+            ankle_x_px=legs[:, :, 2, 0] if side else None,
+            body_height_px=h_scale,
+            px_per_m=px_per_m if side else None,
+            sampling_rate_hz=rate,
+        )
+        .steps_
+    )
     walk_views = SIDE_VIEWS if side else FRONTAL_VIEWS
-    metrics = temporal_metrics(steps, views=WALK_VIEWS, min_steps=cfg.min_steps,
-                               step_length_views=SIDE_VIEWS if side else None, px_per_m=px_per_m if side else None)
+    metrics = temporal_metrics(
+        steps,
+        views=WALK_VIEWS,
+        min_steps=cfg.min_steps,
+        step_length_views=SIDE_VIEWS if side else None,
+        px_per_m=px_per_m if side else None,
+    )
     metrics["gait_speed_m_per_s"] = _gait_speed(bouts, mid_hip, seq.timestamps_s, px_per_m, side)
     if family == "frontal":
         obl = pelvic_obliquity_deg(legs[:, 0, 0], legs[:, 1, 0])
-        lean = trunk_lateral_lean_deg(legs[:, 0, 0], legs[:, 1, 0], seq.xy(L.LEFT_SHOULDER), seq.xy(L.RIGHT_SHOULDER))
-        metrics.update(frontal_metrics(events, obliquity_deg=obl, lean_deg=lean,
-                                       bouts=[(b.start, b.stop) for b in bouts], min_steps=cfg.min_steps,
-                                       min_trunk_lean_deg=cfg.trendelenburg_min_trunk_lean_deg,
-                                       max_level_pelvis_drop_deg=cfg.level_pelvis_max_drop_deg))
+        lean = trunk_lateral_lean_deg(
+            legs[:, 0, 0], legs[:, 1, 0], seq.xy(L.LEFT_SHOULDER), seq.xy(L.RIGHT_SHOULDER)
+        )
+        metrics.update(
+            frontal_metrics(
+                events,
+                obliquity_deg=obl,
+                lean_deg=lean,
+                bouts=[(b.start, b.stop) for b in bouts],
+                min_steps=cfg.min_steps,
+                min_trunk_lean_deg=cfg.trendelenburg_min_trunk_lean_deg,
+                max_level_pelvis_drop_deg=cfg.level_pelvis_max_drop_deg,
+            )
+        )
     else:
-        metrics.update(frontal_not_assessable(f"needs a front or back view (walking was filmed from the {family})"))
+        metrics.update(
+            frontal_not_assessable(f"needs a front or back view (walking was filmed from the {family})")
+        )
     del walk_views
     ordered = {k: metrics[k] for k, _, _ in METRIC_KEYS if k in metrics}
     ordered.update({k: v for k, v in metrics.items() if k not in ordered})
@@ -201,21 +283,33 @@ def _height_for_lengths(body_height_px: float | np.ndarray | None, h_est: np.nda
     return np.where(np.isfinite(h) & (h > 0), h, h_est)
 
 
-def _gait_speed(bouts: list[WalkingBout], mid_hip: np.ndarray, ts: np.ndarray, px_per_m: float | None,
-                side: bool) -> MetricResult:
+def _gait_speed(
+    bouts: list[WalkingBout], mid_hip: np.ndarray, ts: np.ndarray, px_per_m: float | None, side: bool
+) -> MetricResult:
     if not side:
         return MetricResult.not_assessable("m/s", "gait speed needs a side view", view_required=SIDE_VIEWS)
     if not px_per_m:
-        return MetricResult.not_assessable("m/s", "gait speed needs the scale (give the subject's height)",
-                                           view_required=SIDE_VIEWS)
+        return MetricResult.not_assessable(
+            "m/s", "gait speed needs the scale (give the subject's height)", view_required=SIDE_VIEWS
+        )
     speeds = []
     for b in bouts:
-        x = mid_hip[b.start:b.stop, 0]
+        x = mid_hip[b.start : b.stop, 0]
         ok = np.isfinite(x)
         if ok.sum() >= 2:
             i0, i1 = np.flatnonzero(ok)[[0, -1]]
             speeds.append(abs(x[i1] - x[i0]) / px_per_m / (ts[b.start + i1] - ts[b.start + i0]))
-    return MetricResult.from_series(np.array(speeds), "m/s", view_required=SIDE_VIEWS, min_frames=1, what="bouts")
+    return MetricResult.from_series(
+        np.array(speeds), "m/s", view_required=SIDE_VIEWS, min_frames=1, what="bouts"
+    )
 
 
-__all__ = ["GaitEvent", "GaitReport", "Step", "WalkingBout", "analyze_gait", "symmetry_index_pct", "METRIC_KEYS"]
+__all__ = [
+    "GaitEvent",
+    "GaitReport",
+    "Step",
+    "WalkingBout",
+    "analyze_gait",
+    "symmetry_index_pct",
+    "METRIC_KEYS",
+]

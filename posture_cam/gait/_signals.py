@@ -11,8 +11,11 @@ from ..sequence import PoseSequence
 L = Landmark
 #: Left/right landmark pairs that BlazePose exchanges when it swaps the legs (hip to toe).
 LEG_PAIRS: tuple[tuple[Landmark, Landmark], ...] = (
-    (L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_ANKLE, L.RIGHT_ANKLE),
-    (L.LEFT_HEEL, L.RIGHT_HEEL), (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX),
+    (L.LEFT_HIP, L.RIGHT_HIP),
+    (L.LEFT_KNEE, L.RIGHT_KNEE),
+    (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+    (L.LEFT_HEEL, L.RIGHT_HEEL),
+    (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX),
 )
 #: Shoulder-to-ankle height as a fraction of standing height (Drillis & Contini 1966: 0.818 - 0.039).
 SHOULDER_TO_ANKLE_FRACTION = 0.779
@@ -63,26 +66,37 @@ def body_height_px_per_frame(seq: PoseSequence, *, smooth_frames: int) -> np.nda
     a running median over ``smooth_frames`` removes the step-to-step breathing of the estimate. Works
     under perspective (a walker approaching the camera grows), unlike one constant.
     """
+
     def seg(a: Landmark, b: Landmark) -> np.ndarray:
         return np.linalg.norm(seq.xy(a) - seq.xy(b), axis=1)
 
-    trunk = np.linalg.norm(seq.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - seq.midpoint(L.LEFT_HIP, L.RIGHT_HIP),
-                           axis=1)
+    trunk = np.linalg.norm(
+        seq.midpoint(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - seq.midpoint(L.LEFT_HIP, L.RIGHT_HIP), axis=1
+    )
     with np.errstate(all="ignore"):
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            thigh = np.nanmean(np.stack([seg(L.LEFT_HIP, L.LEFT_KNEE), seg(L.RIGHT_HIP, L.RIGHT_KNEE)]), axis=0)
-            shank = np.nanmean(np.stack([seg(L.LEFT_KNEE, L.LEFT_ANKLE), seg(L.RIGHT_KNEE, L.RIGHT_ANKLE)]), axis=0)
+            thigh = np.nanmean(
+                np.stack([seg(L.LEFT_HIP, L.LEFT_KNEE), seg(L.RIGHT_HIP, L.RIGHT_KNEE)]), axis=0
+            )
+            shank = np.nanmean(
+                np.stack([seg(L.LEFT_KNEE, L.LEFT_ANKLE), seg(L.RIGHT_KNEE, L.RIGHT_ANKLE)]), axis=0
+            )
     raw = (trunk + thigh + shank) / SHOULDER_TO_ANKLE_FRACTION
     return nan_moving_median(raw, smooth_frames)
 
 
 def leg_array(seq: PoseSequence) -> np.ndarray:
     """(T, 2, 5, 2) pixels: [frame, side (0 left, 1 right), hip/knee/ankle/heel/toe, xy]."""
-    return np.stack([np.stack([seq.xy(a) for a, _ in LEG_PAIRS], axis=1),
-                     np.stack([seq.xy(b) for _, b in LEG_PAIRS], axis=1)], axis=1).astype(np.float64)
+    return np.stack(
+        [
+            np.stack([seq.xy(a) for a, _ in LEG_PAIRS], axis=1),
+            np.stack([seq.xy(b) for _, b in LEG_PAIRS], axis=1),
+        ],
+        axis=1,
+    ).astype(np.float64)
 
 
 def leg_visibility(seq: PoseSequence) -> np.ndarray:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.ndimage import percentile_filter
 from scipy.signal import find_peaks
 
 from ._signals import central_velocity
@@ -42,8 +43,14 @@ class GaitEvent:
     plausible: bool = True
 
     def to_json(self, frame_index: np.ndarray) -> dict[str, object]:
-        return {"frame": int(frame_index[self.frame]), "time_s": round(float(self.time_s), 4), "foot": self.foot,
-                "type": self.type, "confidence": round(float(self.confidence), 3), "plausible": self.plausible}
+        return {
+            "frame": int(frame_index[self.frame]),
+            "time_s": round(float(self.time_s), 4),
+            "foot": self.foot,
+            "type": self.type,
+            "confidence": round(float(self.confidence), 3),
+            "plausible": self.plausible,
+        }
 
 
 # ------------------------------------------------------------------ swap repair
@@ -53,8 +60,9 @@ class LegSwapRepair:
     def __init__(self, *, penalty_body_heights: float = 0.1) -> None:
         self.penalty_body_heights = penalty_body_heights
 
-    def detect(self, legs_px: np.ndarray, body_height_px: np.ndarray, *,
-               sampling_rate_hz: float) -> LegSwapRepair:
+    def detect(
+        self, legs_px: np.ndarray, body_height_px: np.ndarray, *, sampling_rate_hz: float
+    ) -> LegSwapRepair:
         """``legs_px`` (T, 2, K, 2): [frame, left/right label, point, xy]."""
         del sampling_rate_hz  # costs are per frame; kept for the common detect() signature
         legs = np.asarray(legs_px, dtype=np.float64)
@@ -152,8 +160,11 @@ class ZeniEventDetector:
                     i = int(round(pos))
                     vis = data.visibility[min(i, len(rel) - 1), k]
                     conf *= float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5
-                    events.append(GaitEvent(data.offset + i, _time_at(data.timestamps_s, pos), foot, typ,
-                                            conf, data.bout))
+                    events.append(
+                        GaitEvent(
+                            data.offset + i, _time_at(data.timestamps_s, pos), foot, typ, conf, data.bout
+                        )
+                    )
         self.events_ = sorted(events, key=lambda e: e.time_s)
         return self
 
@@ -202,40 +213,79 @@ class FootVelocityInput:
 class FootVelocityEventDetector:
     """Front/back-view events: contact when the foot stops moving in the image, foot off when it starts.
 
-    ``threshold_fraction`` of the foot's 90th-percentile speed in the bout (never below
-    ``min_threshold_body_heights_per_s``) separates moving from still; phases shorter than
-    ``min_phase_s`` are merged into their neighbours.
+    Speeds are in body heights per second. A foot is "moving" where its speed exceeds
+    ``low_fraction`` of the local 90th-percentile speed (running window ``window_s``, never below
+    ``min_threshold_body_heights_per_s``, the noise floor); a moving run counts as a swing only if it
+    also exceeds ``high_fraction`` of that level (hysteresis), and phases shorter than ``min_phase_s``
+    are merged into their neighbours (mid-swing, lift and approach can cancel for a frame).
     """
 
-    def __init__(self, *, threshold_fraction: float = 0.3, min_threshold_body_heights_per_s: float = 0.1,
-                 min_phase_s: float = 0.1) -> None:
-        self.threshold_fraction = threshold_fraction
+    def __init__(
+        self,
+        *,
+        low_fraction: float = 0.12,
+        high_fraction: float = 0.4,
+        min_threshold_body_heights_per_s: float = 0.03,
+        window_s: float = 1.5,
+        min_phase_s: float = 0.1,
+    ) -> None:
+        self.low_fraction = low_fraction
+        self.high_fraction = high_fraction
         self.min_threshold_body_heights_per_s = min_threshold_body_heights_per_s
+        self.window_s = window_s
         self.min_phase_s = min_phase_s
 
     def detect(self, data: FootVelocityInput, *, sampling_rate_hz: float) -> FootVelocityEventDetector:
         h = np.asarray(data.body_height_px, dtype=np.float64)
         speed = np.linalg.norm(central_velocity(data.foot_px, sampling_rate_hz), axis=2) / h[:, None]
         min_len = max(1, int(round(self.min_phase_s * sampling_rate_hz)))
+        win = max(3, int(round(self.window_s * sampling_rate_hz)))
         events: list[GaitEvent] = []
         self.speed_ = speed
         for k, foot in enumerate(FEET):
             s = speed[:, k]
-            if np.isfinite(s).sum() < 5:
+            ok = np.isfinite(s)
+            if ok.sum() < 5:
                 continue
-            p90 = float(np.nanpercentile(s, 90))
-            thr = max(self.min_threshold_body_heights_per_s, self.threshold_fraction * p90)
-            conf0 = float(np.clip((p90 - thr) / (p90 + 1e-9) / (1 - self.threshold_fraction), 0, 1))
-            still = _clean_phases(np.where(np.isfinite(s), s < thr, True), min_len)
+            filled = np.interp(np.arange(s.size), np.flatnonzero(ok), s[ok])
+            level = percentile_filter(filled, 90, size=win, mode="nearest")
+            low = np.maximum(self.min_threshold_body_heights_per_s, self.low_fraction * level)
+            high = np.maximum(2 * self.min_threshold_body_heights_per_s, self.high_fraction * level)
+            still = _clean_phases(filled < low, min_len)
+            still = _drop_weak_swings(still, filled > high)
             for i in np.flatnonzero(np.diff(still.astype(int)) != 0):
                 typ = "heel_strike" if still[i + 1] else "toe_off"
-                pos = _crossing(s, i, thr)
+                pos = _crossing(filled, i, float(low[i]))
                 vis = data.visibility[i + 1, k]
-                conf = conf0 * (float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5)
-                events.append(GaitEvent(data.offset + int(round(pos)), _time_at(data.timestamps_s, pos), foot, typ,
-                                        conf, data.bout))
+                contrast = float(
+                    np.clip((level[i] - low[i]) / (level[i] + 1e-9) / (1 - self.low_fraction), 0, 1)
+                )
+                conf = contrast * (float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5)
+                conf *= 1.0 if ok[i] and ok[i + 1] else 0.5
+                events.append(
+                    GaitEvent(
+                        data.offset + int(round(pos)),
+                        _time_at(data.timestamps_s, pos),
+                        foot,
+                        typ,
+                        conf,
+                        data.bout,
+                    )
+                )
         self.events_ = sorted(events, key=lambda e: e.time_s)
         return self
+
+
+def _drop_weak_swings(still: np.ndarray, strong: np.ndarray) -> np.ndarray:
+    """Moving runs without any strong sample are noise: mark them still."""
+    out = still.copy()
+    cut = np.flatnonzero(np.diff(out.astype(int))) + 1
+    starts = np.concatenate([[0], cut])
+    stops = np.concatenate([cut, [out.size]])
+    for s, e in zip(starts, stops, strict=True):
+        if not out[s] and not strong[s:e].any():
+            out[s:e] = True
+    return out
 
 
 def _clean_phases(still: np.ndarray, min_len: int) -> np.ndarray:
@@ -286,12 +336,17 @@ class PlausibilityChecker:
         ok_hs = np.zeros(len(evs), bool)
         for i, j in zip(hs[:-1], hs[1:], strict=True):
             dt = evs[j].time_s - evs[i].time_s
-            if (evs[i].foot != evs[j].foot and evs[i].bout == evs[j].bout
-                    and self.min_step_time_s <= dt <= self.max_step_time_s):
+            if (
+                evs[i].foot != evs[j].foot
+                and evs[i].bout == evs[j].bout
+                and self.min_step_time_s <= dt <= self.max_step_time_s
+            ):
                 ok_hs[i] = ok_hs[j] = True
         for i in hs:
             if not ok_hs[i]:
                 bad[i] = True
-        self.events_ = [replace(e, plausible=not bad[i], confidence=e.confidence * (0.5 if bad[i] else 1.0))
-                        for i, e in enumerate(evs)]
+        self.events_ = [
+            replace(e, plausible=not bad[i], confidence=e.confidence * (0.5 if bad[i] else 1.0))
+            for i, e in enumerate(evs)
+        ]
         return self

@@ -37,8 +37,9 @@ def pelvic_obliquity_deg(left_hip: np.ndarray, right_hip: np.ndarray) -> np.ndar
     return np.degrees(np.arctan2(d[:, 1], np.abs(d[:, 0])))
 
 
-def trunk_lateral_lean_deg(left_hip: np.ndarray, right_hip: np.ndarray, left_sh: np.ndarray,
-                           right_sh: np.ndarray) -> np.ndarray:
+def trunk_lateral_lean_deg(
+    left_hip: np.ndarray, right_hip: np.ndarray, left_sh: np.ndarray, right_sh: np.ndarray
+) -> np.ndarray:
     """(T,) degrees, positive = trunk leans to the subject's right (front or back view)."""
     s = np.sign(right_hip[:, 0] - left_hip[:, 0])
     v = 0.5 * (left_sh + right_sh) - 0.5 * (left_hip + right_hip)
@@ -52,7 +53,7 @@ def stance_masks(events: list[GaitEvent], n: int) -> dict[str, np.ndarray]:
         evs = [e for e in events if e.foot == f and e.plausible]
         for a, b in zip(evs[:-1], evs[1:], strict=True):
             if a.type == "heel_strike" and b.type == "toe_off" and a.bout == b.bout:
-                out[f][a.frame:b.frame + 1] = True
+                out[f][a.frame : b.frame + 1] = True
     return out
 
 
@@ -60,8 +61,11 @@ def single_support_intervals(events: list[GaitEvent], stance_foot: str) -> list[
     """(start, stop, bout) frames while standing on ``stance_foot``: toe off -> heel strike of the other."""
     other = "right" if stance_foot == "left" else "left"
     evs = [e for e in events if e.foot == other and e.plausible]
-    return [(a.frame, b.frame, a.bout) for a, b in zip(evs[:-1], evs[1:], strict=True)
-            if a.type == "toe_off" and b.type == "heel_strike" and a.bout == b.bout and b.frame - a.frame >= 3]
+    return [
+        (a.frame, b.frame, a.bout)
+        for a, b in zip(evs[:-1], evs[1:], strict=True)
+        if a.type == "toe_off" and b.type == "heel_strike" and a.bout == b.bout and b.frame - a.frame >= 3
+    ]
 
 
 def parabola_peak(y: np.ndarray) -> float:
@@ -80,9 +84,16 @@ def parabola_peak(y: np.ndarray) -> float:
     return float(np.max(np.polyval([a, b, c], x[ok])))
 
 
-def frontal_metrics(events: list[GaitEvent], *, obliquity_deg: np.ndarray, lean_deg: np.ndarray,
-                    bouts: list[tuple[int, int]], min_steps: int, min_trunk_lean_deg: float,
-                    max_level_pelvis_drop_deg: float) -> dict[str, MetricResult]:
+def frontal_metrics(
+    events: list[GaitEvent],
+    *,
+    obliquity_deg: np.ndarray,
+    lean_deg: np.ndarray,
+    bouts: list[tuple[int, int]],
+    min_steps: int,
+    min_trunk_lean_deg: float,
+    max_level_pelvis_drop_deg: float,
+) -> dict[str, MetricResult]:
     """Pelvic drop and trunk lean per stance side, trunk sway and the compensated Trendelenburg flag."""
     n = obliquity_deg.size
     stance = stance_masks(events, n)
@@ -93,40 +104,69 @@ def frontal_metrics(events: list[GaitEvent], *, obliquity_deg: np.ndarray, lean_
         for arr, base in ((obliquity_deg, base_phi), (lean_deg, base_lam)):
             sel = arr[s:e][ds[s:e]]
             sel = sel[np.isfinite(sel)]
-            base[s:e] = np.median(sel) if sel.size >= 3 else np.nanmedian(arr[s:e]) if np.isfinite(
-                arr[s:e]).any() else np.nan
+            base[s:e] = (
+                np.median(sel)
+                if sel.size >= 3
+                else np.nanmedian(arr[s:e])
+                if np.isfinite(arr[s:e]).any()
+                else np.nan
+            )
     phi, lam = obliquity_deg - base_phi, lean_deg - base_lam
     per_side = max(1, min_steps // 2)
     views = FRONTAL_VIEWS
     m: dict[str, MetricResult] = {}
     for foot, sgn_phi, sgn_lam in (("left", 1.0, -1.0), ("right", -1.0, 1.0)):
         iv = single_support_intervals(events, foot)
-        drops = np.array([parabola_peak(sgn_phi * phi[a:b + 1]) for a, b, _ in iv])
-        leans = np.array([parabola_peak(sgn_lam * lam[a:b + 1]) for a, b, _ in iv])
+        drops = np.array([parabola_peak(sgn_phi * phi[a : b + 1]) for a, b, _ in iv])
+        leans = np.array([parabola_peak(sgn_lam * lam[a : b + 1]) for a, b, _ in iv])
         m[f"pelvic_drop_{foot}_stance_deg"] = MetricResult.from_series(
-            drops, "deg", view_required=views, min_frames=per_side, what="single-leg stances")
+            drops, "deg", view_required=views, min_frames=per_side, what="single-leg stances"
+        )
         m[f"trunk_lean_{foot}_stance_deg"] = MetricResult.from_series(
-            leans, "deg", view_required=views, min_frames=per_side, what="single-leg stances")
+            leans, "deg", view_required=views, min_frames=per_side, what="single-leg stances"
+        )
     ll, lr = m["trunk_lean_left_stance_deg"], m["trunk_lean_right_stance_deg"]
     if ll.ok and lr.ok:
-        m["trunk_lateral_sway_deg"] = MetricResult(float(ll.value) + float(lr.value), "deg", None,  # type: ignore[arg-type]
-                                                   min(ll.n_frames, lr.n_frames), views)
+        m["trunk_lateral_sway_deg"] = MetricResult(
+            float(ll.value) + float(lr.value),
+            "deg",
+            None,  # type: ignore[arg-type]
+            min(ll.n_frames, lr.n_frames),
+            views,
+        )
     else:
         m["trunk_lateral_sway_deg"] = MetricResult.not_assessable(
-            "deg", f"needs single-leg stances on both sides: {(ll if not ll.ok else lr).reason}", view_required=views)
+            "deg",
+            f"needs single-leg stances on both sides: {(ll if not ll.ok else lr).reason}",
+            view_required=views,
+        )
     for foot in FEET:
         drop, lean = m[f"pelvic_drop_{foot}_stance_deg"], m[f"trunk_lean_{foot}_stance_deg"]
         flag = None
         if drop.ok and lean.ok:
-            flag = bool(float(lean.value) >= min_trunk_lean_deg  # type: ignore[arg-type]
-                        and float(drop.value) <= max_level_pelvis_drop_deg)  # type: ignore[arg-type]
+            flag = bool(
+                float(lean.value) >= min_trunk_lean_deg  # type: ignore[arg-type]
+                and float(drop.value) <= max_level_pelvis_drop_deg
+            )  # type: ignore[arg-type]
         m[f"trunk_lean_{foot}_stance_deg"] = MetricResult(
-            lean.value, lean.unit, lean.iqr, lean.n_frames, lean.view_required, lean.status, lean.reason,
-            {"compensated_trendelenburg": flag})
+            lean.value,
+            lean.unit,
+            lean.iqr,
+            lean.n_frames,
+            lean.view_required,
+            lean.status,
+            lean.reason,
+            {"compensated_trendelenburg": flag},
+        )
     return m
 
 
 def frontal_not_assessable(reason: str) -> dict[str, MetricResult]:
-    keys = ("pelvic_drop_left_stance_deg", "pelvic_drop_right_stance_deg", "trunk_lean_left_stance_deg",
-            "trunk_lean_right_stance_deg", "trunk_lateral_sway_deg")
+    keys = (
+        "pelvic_drop_left_stance_deg",
+        "pelvic_drop_right_stance_deg",
+        "trunk_lean_left_stance_deg",
+        "trunk_lean_right_stance_deg",
+        "trunk_lateral_sway_deg",
+    )
     return {k: MetricResult.not_assessable("deg", reason, view_required=FRONTAL_VIEWS) for k in keys}

@@ -70,8 +70,15 @@ class StepParameters:
         self.min_step_time_s = min_step_time_s
         self.max_step_time_s = max_step_time_s
 
-    def detect(self, events: list[GaitEvent], *, ankle_x_px: np.ndarray | None, body_height_px: np.ndarray,
-               px_per_m: float | None, sampling_rate_hz: float) -> StepParameters:
+    def detect(
+        self,
+        events: list[GaitEvent],
+        *,
+        ankle_x_px: np.ndarray | None,
+        body_height_px: np.ndarray,
+        px_per_m: float | None,
+        sampling_rate_hz: float,
+    ) -> StepParameters:
         """``ankle_x_px`` (T, 2) or None when step length cannot be measured (front/back view)."""
         del sampling_rate_hz
         evs = [e for e in events if e.plausible]
@@ -92,16 +99,34 @@ class StepParameters:
                 to_x = _first_after(to[x], b.time_s)
                 stance = to_x - b.time_s if to_x < next_x else np.nan
                 to_x_prev = _last_before(to[x], b.time_s)
-                swing = b.time_s - to_x_prev if to_x_prev > max(prev_x, a.time_s - self.max_step_time_s) else np.nan
+                swing = (
+                    b.time_s - to_x_prev
+                    if to_x_prev > max(prev_x, a.time_s - self.max_step_time_s)
+                    else np.nan
+                )
                 to_o = _first_after(to[o], b.time_s)
                 ds = to_o - b.time_s if to_o < min(to_x, next_x) and to_o - b.time_s < dt else np.nan
                 length_px = np.nan
                 if ankle_x_px is not None:
                     length_px = float(abs(ankle_x_px[b.frame, 0] - ankle_x_px[b.frame, 1]))
                 h = float(body_height_px[b.frame]) if np.isfinite(body_height_px[b.frame]) else np.nan
-                steps.append(Step(len(steps), bout, x, b.frame, b.time_s, dt, stride, stance, swing, ds,
-                                  length_px, 100.0 * length_px / h if h > 0 else np.nan,
-                                  length_px / px_per_m if px_per_m else np.nan))
+                steps.append(
+                    Step(
+                        len(steps),
+                        bout,
+                        x,
+                        b.frame,
+                        b.time_s,
+                        dt,
+                        stride,
+                        stance,
+                        swing,
+                        ds,
+                        length_px,
+                        100.0 * length_px / h if h > 0 else np.nan,
+                        length_px / px_per_m if px_per_m else np.nan,
+                    )
+                )
         self.steps_ = steps
         return self
 
@@ -120,8 +145,14 @@ def _col(steps: list[Step], name: str, side: str | None = None) -> np.ndarray:
     return np.array([getattr(s, name) for s in steps if side is None or s.side == side], dtype=np.float64)
 
 
-def temporal_metrics(steps: list[Step], *, views: tuple[str, ...], min_steps: int,
-                     step_length_views: tuple[str, ...] | None, px_per_m: float | None) -> dict[str, MetricResult]:
+def temporal_metrics(
+    steps: list[Step],
+    *,
+    views: tuple[str, ...],
+    min_steps: int,
+    step_length_views: tuple[str, ...] | None,
+    px_per_m: float | None,
+) -> dict[str, MetricResult]:
     """Metric dict for cadence, per-side times, SI, double support, step length and the limp index."""
     per_side = max(1, min_steps // 2)
     m: dict[str, MetricResult] = {}
@@ -137,26 +168,36 @@ def temporal_metrics(steps: list[Step], *, views: tuple[str, ...], min_steps: in
     if ok.sum() >= min_steps:
         ratio = 100.0 * ds[ok] / stt[ok]
         q1, q3 = np.percentile(ratio, [25, 75])
-        m["double_support_pct"] = MetricResult(float(100.0 * ds[ok].sum() / stt[ok].sum()), "%", float(q3 - q1),
-                                               int(ok.sum()), views)
+        m["double_support_pct"] = MetricResult(
+            float(100.0 * ds[ok].sum() / stt[ok].sum()), "%", float(q3 - q1), int(ok.sum()), views
+        )
     else:
         m["double_support_pct"] = MetricResult.not_assessable(
-            "%", f"only {int(ok.sum())} steps with both toe offs (need {min_steps})", view_required=views,
-            n_frames=int(ok.sum()))
+            "%",
+            f"only {int(ok.sum())} steps with both toe offs (need {min_steps})",
+            view_required=views,
+            n_frames=int(ok.sum()),
+        )
     if step_length_views is None:
         reason = "step length needs a side view (depth along the walkway is not measurable from the front)"
-        for key, unit in (("step_length_left_pct_height", "% height"), ("step_length_right_pct_height", "% height"),
-                          ("step_length_si_pct", "%")):
+        for key, unit in (
+            ("step_length_left_pct_height", "% height"),
+            ("step_length_right_pct_height", "% height"),
+            ("step_length_si_pct", "%"),
+        ):
             m[key] = MetricResult.not_assessable(unit, reason, view_required=("left_side", "right_side"))
     else:
         for side in FEET:
-            m[f"step_length_{side}_pct_height"] = _from(_col(steps, "step_length_pct_height", side), "% height",
-                                                        step_length_views, per_side, "steps")
+            m[f"step_length_{side}_pct_height"] = _from(
+                _col(steps, "step_length_pct_height", side), "% height", step_length_views, per_side, "steps"
+            )
             if px_per_m:
-                m[f"step_length_{side}_cm"] = _from(100.0 * _col(steps, "step_length_m", side), "cm",
-                                                    step_length_views, per_side, "steps")
-        m["step_length_si_pct"] = _si(m["step_length_left_pct_height"], m["step_length_right_pct_height"],
-                                      step_length_views)
+                m[f"step_length_{side}_cm"] = _from(
+                    100.0 * _col(steps, "step_length_m", side), "cm", step_length_views, per_side, "steps"
+                )
+        m["step_length_si_pct"] = _si(
+            m["step_length_left_pct_height"], m["step_length_right_pct_height"], step_length_views
+        )
     m["limp_index"] = _limp_index(m, views)
     return m
 
@@ -168,23 +209,49 @@ def _from(values: np.ndarray, unit: str, views: tuple[str, ...], min_n: int, wha
 def _si(left: MetricResult, right: MetricResult, views: tuple[str, ...]) -> MetricResult:
     if not (left.ok and right.ok):
         bad = left if not left.ok else right
-        return MetricResult.not_assessable("%", f"needs both sides: {bad.reason}", view_required=views,
-                                           n_frames=min(left.n_frames, right.n_frames))
+        return MetricResult.not_assessable(
+            "%",
+            f"needs both sides: {bad.reason}",
+            view_required=views,
+            n_frames=min(left.n_frames, right.n_frames),
+        )
     si = symmetry_index_pct(float(right.value), float(left.value))  # type: ignore[arg-type]
     if not np.isfinite(si):
         return MetricResult.not_assessable("%", "left and right values sum to zero", view_required=views)
-    return MetricResult(si, "%", None, min(left.n_frames, right.n_frames), views, "ok", None,
-                        {"left": round(float(left.value), 4), "right": round(float(right.value), 4),  # type: ignore[arg-type]
-                         "larger_side": "right" if si > 0 else "left" if si < 0 else None})
+    return MetricResult(
+        si,
+        "%",
+        None,
+        min(left.n_frames, right.n_frames),
+        views,
+        "ok",
+        None,
+        {
+            "left": round(float(left.value), 4),
+            "right": round(float(right.value), 4),  # type: ignore[arg-type]
+            "larger_side": "right" if si > 0 else "left" if si < 0 else None,
+        },
+    )
 
 
 def _limp_index(m: dict[str, MetricResult], views: tuple[str, ...]) -> MetricResult:
     parts = {k: m[k] for k in ("stance_time_si_pct", "step_time_si_pct", "step_length_si_pct") if m[k].ok}
     if "stance_time_si_pct" not in parts or "step_time_si_pct" not in parts:
-        return MetricResult.not_assessable("%", "needs stance-time and step-time symmetry on both sides",
-                                           view_required=views)
+        return MetricResult.not_assessable(
+            "%", "needs stance-time and step-time symmetry on both sides", view_required=views
+        )
     val = float(np.mean([abs(float(r.value)) for r in parts.values()]))  # type: ignore[arg-type]
     si_st = float(parts["stance_time_si_pct"].value)  # type: ignore[arg-type]
-    return MetricResult(val, "%", None, min(r.n_frames for r in parts.values()), views, "ok", None,
-                        {"components": sorted(parts),
-                         "shorter_stance_side": "left" if si_st > 0 else "right" if si_st < 0 else None})
+    return MetricResult(
+        val,
+        "%",
+        None,
+        min(r.n_frames for r in parts.values()),
+        views,
+        "ok",
+        None,
+        {
+            "components": sorted(parts),
+            "shorter_stance_side": "left" if si_st > 0 else "right" if si_st < 0 else None,
+        },
+    )

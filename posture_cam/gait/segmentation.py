@@ -35,10 +35,15 @@ class WalkingBout:
             d = "image_right" if self.direction > 0 else "image_left"
         else:
             d = "towards_camera" if self.direction > 0 else "away_from_camera"
-        return {"start_frame": int(frame_index[self.start]), "end_frame": int(frame_index[self.stop - 1]),
-                "start_s": round(float(timestamps_s[self.start]), 4),
-                "end_s": round(float(timestamps_s[self.stop - 1]), 4),
-                "view": self.view_family, "direction": d, "backwards": bool(self.backwards)}
+        return {
+            "start_frame": int(frame_index[self.start]),
+            "end_frame": int(frame_index[self.stop - 1]),
+            "start_s": round(float(timestamps_s[self.start]), 4),
+            "end_s": round(float(timestamps_s[self.stop - 1]), 4),
+            "view": self.view_family,
+            "direction": d,
+            "backwards": bool(self.backwards),
+        }
 
 
 @dataclass(frozen=True)
@@ -54,9 +59,15 @@ class SegmentationInput:
 class WalkingBoutDetector:
     """Find straight walking bouts; results in ``bouts_``, ``standing_``, ``turning_``, ``progression_``."""
 
-    def __init__(self, *, min_speed_body_heights_per_s: float = 0.15, min_scale_rate_per_s: float = 0.04,
-                 min_duration_s: float = 1.0, smooth_window_s: float = 0.5,
-                 standing_max_speed_body_heights_per_s: float = 0.05) -> None:
+    def __init__(
+        self,
+        *,
+        min_speed_body_heights_per_s: float = 0.15,
+        min_scale_rate_per_s: float = 0.04,
+        min_duration_s: float = 1.0,
+        smooth_window_s: float = 0.5,
+        standing_max_speed_body_heights_per_s: float = 0.05,
+    ) -> None:
         self.min_speed_body_heights_per_s = min_speed_body_heights_per_s
         self.min_scale_rate_per_s = min_scale_rate_per_s
         self.min_duration_s = min_duration_s
@@ -71,8 +82,11 @@ class WalkingBoutDetector:
         moving = np.isfinite(prog) & (np.abs(prog) > thr) & np.isin(fam, ("side", "frontal"))
         sign = np.where(moving, np.sign(prog), 0).astype(int)
         min_len = int(np.ceil(self.min_duration_s * sampling_rate_hz))
-        self.bouts_ = [WalkingBout(s, e, d, str(_mode(fam[s:e])))
-                       for s, e, d in _runs(sign) if d != 0 and e - s >= min_len]
+        self.bouts_ = [
+            WalkingBout(s, e, d, str(_mode(fam[s:e])))
+            for s, e, d in _runs(sign)
+            if d != 0 and e - s >= min_len
+        ]
         self.progression_ = prog
         self.standing_ = _standing(data, sampling_rate_hz, win, self.standing_max_speed_body_heights_per_s)
         self.turning_ = _turns(self.bouts_, self.standing_, len(prog))
@@ -103,7 +117,7 @@ def _turns(bouts: list[WalkingBout], standing: np.ndarray, n: int) -> np.ndarray
     out = np.zeros(n, bool)
     for a, b in zip(bouts[:-1], bouts[1:], strict=True):
         if a.direction != b.direction or a.view_family != b.view_family:
-            out[a.stop:b.start] = True
+            out[a.stop : b.start] = True
     return out & ~standing
 
 
@@ -122,15 +136,22 @@ def _mode(values: np.ndarray) -> object:
     return vals[np.argmax(counts)]
 
 
-def segments_json(bouts: list[WalkingBout], standing: np.ndarray, turning: np.ndarray,
-                  timestamps_s: np.ndarray) -> list[dict[str, object]]:
+def segments_json(
+    bouts: list[WalkingBout], standing: np.ndarray, turning: np.ndarray, timestamps_s: np.ndarray
+) -> list[dict[str, object]]:
     """Time line of ``walking`` / ``turning`` / ``standing`` / ``other`` segments (seconds)."""
     n = len(standing)
     kind = np.full(n, 3, int)  # other
     kind[standing] = 2
     kind[turning] = 1
     for b in bouts:
-        kind[b.start:b.stop] = 0
+        kind[b.start : b.stop] = 0
     names = ("walking", "turning", "standing", "other")
-    return [{"start_s": round(float(timestamps_s[s]), 4), "end_s": round(float(timestamps_s[e - 1]), 4),
-             "kind": names[k]} for s, e, k in _runs(kind)]
+    return [
+        {
+            "start_s": round(float(timestamps_s[s]), 4),
+            "end_s": round(float(timestamps_s[e - 1]), 4),
+            "kind": names[k],
+        }
+        for s, e, k in _runs(kind)
+    ]

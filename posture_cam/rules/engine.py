@@ -74,12 +74,24 @@ GAIT_METRIC_KEYS = (
     "pelvic_drop_left_stance_deg",
     "pelvic_drop_right_stance_deg",
     "trunk_lateral_sway_deg",
+    # extras documented by posture_cam.gait (docs/gait.md)
+    "stride_time_s",
+    "swing_time_left_s",
+    "swing_time_right_s",
+    "swing_time_si_pct",
+    "step_length_left_pct_height",
+    "step_length_right_pct_height",
+    "gait_speed_m_per_s",
+    "trunk_lean_left_stance_deg",
+    "trunk_lean_right_stance_deg",
 )
 KNOWN_METRIC_PATHS = tuple(f"metrics.{k}" for k in POSTURE_METRIC_KEYS) + tuple(
     f"gait.metrics.{k}" for k in GAIT_METRIC_KEYS
 )
 
 DEFAULT_RULES_PATH = "rules.toml"
+#: Extra metric fields copied into a finding's evidence (side information from posture and gait).
+_PASSED_EXTRAS = ("low_side", "side", "shorter_stance_side", "compensated_trendelenburg")
 _BAND_LEVEL = {"normal": 0, "borderline": 1, "flagged": 2}
 _VIEW_WORDS = {
     "front": "front",
@@ -146,6 +158,8 @@ class Rule:
     min_flagged_share: float = 0.5
     min_episode_s: float = 0.5
     conditions: tuple[Condition, ...] = ()
+    exclude_if_measured: tuple[str, ...] = ()
+    exclude_reason: str | None = None
 
     @property
     def counted(self) -> tuple[Condition, ...]:
@@ -374,6 +388,8 @@ _RULE_FIELDS = {
     "min_flagged_share",
     "min_episode_s",
     "condition",
+    "exclude_if_measured",
+    "exclude_reason",
 }
 _COND_FIELDS = {
     "metric",
@@ -499,6 +515,13 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str = "rules") -> RuleSe
         min_steps = _opt(r, "min_steps", int, d_min_steps, ctx)
         if min_frames < 1 or min_steps < 1:
             raise ConfigError(f"{ctx}: fields 'min_frames' and 'min_steps' must be >= 1")
+        excl = _str_list(r, "exclude_if_measured", ctx) if "exclude_if_measured" in r else ()
+        for e in excl:
+            if e not in KNOWN_METRIC_PATHS:
+                raise ConfigError(f"{ctx}: field 'exclude_if_measured' has unknown metric key {e!r}")
+        excl_reason = (
+            _req(r, "exclude_reason", str, ctx) if excl else _opt(r, "exclude_reason", str, None, ctx)
+        )
         rules.append(
             Rule(
                 **common,
@@ -511,6 +534,8 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str = "rules") -> RuleSe
                 min_flagged_share=share,
                 min_episode_s=_opt(r, "min_episode_s", float, d_episode, ctx),
                 conditions=conds,
+                exclude_if_measured=excl,
+                exclude_reason=excl_reason,
             )
         )
     if not rules:
@@ -791,7 +816,7 @@ def _evaluate_condition(
         return na(f"the measurement {cond.key} is not a finite number")
     iqr = m.get("iqr")
     iqr = float(iqr) if isinstance(iqr, (int, float)) and math.isfinite(iqr) else None
-    extra = {k: m[k] for k in ("low_side", "side") if k in m}
+    extra = {k: m[k] for k in _PASSED_EXTRAS if k in m}
     if cond.is_gait:
         min_n, what = rule.min_steps, "steps"
     else:
@@ -883,6 +908,15 @@ def _view_problem(rule: Rule, result: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _excluded(rule: Rule, result: Mapping[str, Any]) -> str | None:
+    """The rule's exclude_reason when one of its ``exclude_if_measured`` metrics was measured."""
+    for path in rule.exclude_if_measured:
+        m = _lookup(result, path)
+        if m is not None and m.get("status", "ok") == "ok" and m.get("value") is not None:
+            return rule.exclude_reason
+    return None
+
+
 def _combine(rule: Rule, evidence: Sequence[Evidence]) -> tuple[Status, str | None]:
     counted = [(c, e) for c, e in zip(rule.conditions, evidence, strict=True) if c.role != "context"]
     req = [e for c, e in counted if c.role == "required"]
@@ -965,7 +999,7 @@ def evaluate_rule(
             wording=_wording(rule, "not_assessable", (), False),
             reason=rule.not_assessable_reason,
         )
-    problem = _view_problem(rule, result)
+    problem = _view_problem(rule, result) or _excluded(rule, result)
     evidence = tuple(
         _evaluate_condition(c, rule, rules, result, series, timestamps_s) for c in rule.conditions
     )
@@ -992,8 +1026,11 @@ def evaluate_rule(
             for c, e in zip(rule.conditions, evidence, strict=True)
             if c.role == "context" and e.band in ("flagged", "borderline")
         }
-    links = (tuple(link for link in rule.chain if link in present)  # root (lowest) first
-             if status in ("flagged", "borderline") else ())
+    links = (
+        tuple(link for link in rule.chain if link in present)  # root (lowest) first
+        if status in ("flagged", "borderline")
+        else ()
+    )
     measurable = {c.link for c in rule.counted}
     measured = {
         e.link
@@ -1051,6 +1088,8 @@ def _fmt_value(e: Evidence) -> str:
         return "not measured"
     unit = e.unit if e.unit in ("", "%", "% height") else f" {e.unit}"
     side = f" ({e.extra['low_side']} side lower)" if e.extra.get("low_side") else ""
+    if e.extra.get("shorter_stance_side"):
+        side += f" (shorter stance on the {e.extra['shorter_stance_side']} side)"
     return f"{e.value:.1f}{unit}{side}"
 
 

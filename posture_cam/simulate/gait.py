@@ -13,9 +13,11 @@ Timing of one stride (``T = step_time_left_s + step_time_right_s``, left heel st
 Step time of a side is the time from the other foot's heel strike to this foot's heel strike; step
 length of a side is how far this foot lands ahead of the other foot (along the direction of travel).
 During stance a foot is fixed on the ground; during swing its position *relative to the mid-hip*
-follows a minimum-jerk curve, so the foot's relative position is extreme exactly at heel strike
-(maximum, along the direction of travel) and at toe off (minimum): the events Zeni et al. (2008)
-detect. Pelvic drop (frontal plane, the swing-side hip drops during single-leg stance) and lateral
+follows a quintic curve that leaves and arrives with the relative speed the stance phase has (equal
+and opposite), so the relative position has a symmetric corner exactly at heel strike (maximum along
+the direction of travel) and at toe off (minimum): the events Zeni et al. (2008) detect. Real feet
+decelerate before contact, so on real recordings Zeni's events carry a small bias this model lacks.
+Pelvic drop (frontal plane, the swing-side hip drops during single-leg stance) and lateral
 trunk lean toward the stance side follow a half-sine over each single-support phase and are zero in
 double support.
 
@@ -37,8 +39,11 @@ from ..sequence import PoseSequence
 
 L = Landmark
 LEG_CHAINS: tuple[tuple[Landmark, Landmark], ...] = (
-    (L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_ANKLE, L.RIGHT_ANKLE),
-    (L.LEFT_HEEL, L.RIGHT_HEEL), (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX),
+    (L.LEFT_HIP, L.RIGHT_HIP),
+    (L.LEFT_KNEE, L.RIGHT_KNEE),
+    (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+    (L.LEFT_HEEL, L.RIGHT_HEEL),
+    (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX),
 )
 
 
@@ -85,11 +90,15 @@ class GaitSpec:
     def __post_init__(self) -> None:
         t_stride = self.step_time_left_s + self.step_time_right_s
         if not self.step_time_left_s < self.stance_time_right_s < t_stride:
-            raise ValueError("expected step_time_left_s < stance_time_right_s < stride time, got "
-                             f"{self.step_time_left_s}, {self.stance_time_right_s}, {t_stride}")
+            raise ValueError(
+                "expected step_time_left_s < stance_time_right_s < stride time, got "
+                f"{self.step_time_left_s}, {self.stance_time_right_s}, {t_stride}"
+            )
         if not self.step_time_right_s < self.stance_time_left_s < t_stride:
-            raise ValueError("expected step_time_right_s < stance_time_left_s < stride time, got "
-                             f"{self.step_time_right_s}, {self.stance_time_left_s}, {t_stride}")
+            raise ValueError(
+                "expected step_time_right_s < stance_time_left_s < stride time, got "
+                f"{self.step_time_right_s}, {self.stance_time_left_s}, {t_stride}"
+            )
         if any(b.direction not in (-1, 1) or b.n_strides < 1 for b in self.bouts):
             raise ValueError("expected bouts with direction +1/-1 and n_strides >= 1")
 
@@ -138,12 +147,24 @@ def _contacts(spec: GaitSpec, n_strides: int) -> dict[str, list[tuple[float, flo
     for k in range(-2, n_strides + 2):
         p_l = spec.step_length_left_m / 2 + k * s_len
         out["left"].append((k * t, k * t + spec.stance_time_left_s, p_l))
-        out["right"].append((k * t + tr, k * t + tr + spec.stance_time_right_s, p_l + spec.step_length_right_m))
+        out["right"].append(
+            (k * t + tr, k * t + tr + spec.stance_time_right_s, p_l + spec.step_length_right_m)
+        )
     return out
 
 
-def _foot_track(t: np.ndarray, contacts: list[tuple[float, float, float]], v: float) -> tuple[np.ndarray,
-                                                                                                np.ndarray]:
+def _swing_profile(s: np.ndarray, m: float) -> np.ndarray:
+    """Quintic Hermite 0 -> 1 with slope ``m`` and zero curvature at both ends."""
+    s = np.clip(s, 0.0, 1.0)
+    h01 = 10 * s**3 - 15 * s**4 + 6 * s**5
+    h10 = s - 6 * s**3 + 8 * s**4 - 3 * s**5
+    h11 = -4 * s**3 + 7 * s**4 - 3 * s**5
+    return h01 + m * (h10 + h11)
+
+
+def _foot_track(
+    t: np.ndarray, contacts: list[tuple[float, float, float]], v: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Foot ground position along travel and lift height fraction (0..1) at times ``t``."""
     pos = np.full(t.shape, np.nan)
     lift = np.zeros(t.shape)
@@ -153,7 +174,8 @@ def _foot_track(t: np.ndarray, contacts: list[tuple[float, float, float]], v: fl
         swing = (t > to) & (t < hs2)
         s = (t[swing] - to) / (hs2 - to)
         r0, r1 = p - v * to, p2 - v * hs2
-        pos[swing] = v * t[swing] + r0 + (r1 - r0) * _min_jerk(s)
+        m = v * (hs2 - to) / (r1 - r0)  # relative speed +v at both ends: a symmetric corner at each event
+        pos[swing] = v * t[swing] + r0 + (r1 - r0) * _swing_profile(s, m)
         lift[swing] = np.sin(np.pi * s) ** 2
     return pos, lift
 
@@ -167,9 +189,18 @@ def _single_support_bump(t: np.ndarray, contacts_other: list[tuple[float, float,
     return out
 
 
-def _body_points(spec: GaitSpec, pelvis_s: np.ndarray, foot_s: dict[str, np.ndarray],
-                 lift: dict[str, np.ndarray], obliq_deg: np.ndarray, lean_deg: np.ndarray,
-                 x0: float, direction: int, facing: int, arm_phase: np.ndarray) -> np.ndarray:
+def _body_points(
+    spec: GaitSpec,
+    pelvis_s: np.ndarray,
+    foot_s: dict[str, np.ndarray],
+    lift: dict[str, np.ndarray],
+    obliq_deg: np.ndarray,
+    lean_deg: np.ndarray,
+    x0: float,
+    direction: int,
+    facing: int,
+    arm_phase: np.ndarray,
+) -> np.ndarray:
     """(n, 33, 3) world points (X along walkway, Y up, Z lateral) for one bout or pose."""
     h = spec.height_m
     n = pelvis_s.shape[0]
@@ -182,8 +213,10 @@ def _body_points(spec: GaitSpec, pelvis_s: np.ndarray, foot_s: dict[str, np.ndar
     centre[:, 1] = 0.53 * h
     phi = np.deg2rad(obliq_deg)[:, None]  # positive: subject's right hip lower
     hw = 0.10
-    hips = {"left": centre + hw * (np.cos(phi) * left + np.sin(phi) * up),
-            "right": centre - hw * (np.cos(phi) * left + np.sin(phi) * up)}
+    hips = {
+        "left": centre + hw * (np.cos(phi) * left + np.sin(phi) * up),
+        "right": centre - hw * (np.cos(phi) * left + np.sin(phi) * up),
+    }
     lam = np.deg2rad(lean_deg)[:, None]  # positive: trunk leans to the subject's right
     trunk_dir = np.cos(lam) * up - np.sin(lam) * left
     side_dir = np.cos(lam) * left + np.sin(lam) * up
@@ -345,8 +378,13 @@ def simulate_gait(spec: GaitSpec) -> tuple[PoseSequence, GaitTruth]:
         img[swapped, a], img[swapped, b] = img[swapped, b].copy(), img[swapped, a].copy()
         vis[swapped, a], vis[swapped, b] = vis[swapped, b].copy(), vis[swapped, a].copy()
     xyz = np.concatenate([img, depth[..., None]], axis=2)
-    seq = PoseSequence.from_image_points(xyz, fps=fps, frame_size=spec.frame_size, visibility=vis,
-                                         meta={"source": "posture_cam.simulate.gait", "camera": spec.camera})
+    seq = PoseSequence.from_image_points(
+        xyz,
+        fps=fps,
+        frame_size=spec.frame_size,
+        visibility=vis,
+        meta={"source": "posture_cam.simulate.gait", "camera": spec.camera},
+    )
     world_m = _hip_centred_world(world, spec)
     seq = seq.replace(world_m=world_m.astype(np.float32))
     standing = _standing_mask(world, fps)
@@ -354,9 +392,17 @@ def simulate_gait(spec: GaitSpec) -> tuple[PoseSequence, GaitTruth]:
         views = np.where(facing_all > 0, "right_side", "left_side")
     else:
         views = np.where(facing_all > 0, "front", "back")
-    truth = GaitTruth(events=events, bouts=bouts_out, walking=walking, standing=standing & ~walking,
-                      swapped=swapped, view_per_frame=views.astype(object), body_height_px=body_h,
-                      px_per_m=px_per_m, metrics=_truth_metrics(spec))
+    truth = GaitTruth(
+        events=events,
+        bouts=bouts_out,
+        walking=walking,
+        standing=standing & ~walking,
+        swapped=swapped,
+        view_per_frame=views.astype(object),
+        body_height_px=body_h,
+        px_per_m=px_per_m,
+        metrics=_truth_metrics(spec),
+    )
     return seq, truth
 
 
@@ -416,7 +462,9 @@ def _hip_centred_world(world: np.ndarray, spec: GaitSpec) -> np.ndarray:
 
 def _truth_metrics(spec: GaitSpec) -> dict[str, float]:
     t = spec.step_time_left_s + spec.step_time_right_s
-    ds = (spec.stance_time_right_s - spec.step_time_left_s) + (spec.stance_time_left_s - spec.step_time_right_s)
+    ds = (spec.stance_time_right_s - spec.step_time_left_s) + (
+        spec.stance_time_left_s - spec.step_time_right_s
+    )
     return {
         "cadence_steps_per_min": 120.0 / t,
         "stride_time_s": t,
@@ -440,9 +488,15 @@ def _truth_metrics(spec: GaitSpec) -> dict[str, float]:
     }
 
 
-def standing_sequence(*, seconds: float = 3.0, fps: float = 30.0, camera: str = "side",
-                      noise_px: float = 0.0, sway_m: float = 0.01, seed: int = 0) -> tuple[PoseSequence,
-                                                                                           np.ndarray]:
+def standing_sequence(
+    *,
+    seconds: float = 3.0,
+    fps: float = 30.0,
+    camera: str = "side",
+    noise_px: float = 0.0,
+    sway_m: float = 0.01,
+    seed: int = 0,
+) -> tuple[PoseSequence, np.ndarray]:
     """A subject standing still (small postural sway), with its view labels: the no-walking case."""
     spec = GaitSpec(fps=fps, camera=camera, bouts=(Bout(n_strides=1),), noise_px=noise_px, seed=seed)  # type: ignore[arg-type]
     n = int(round(seconds * fps))
@@ -450,18 +504,29 @@ def standing_sequence(*, seconds: float = 3.0, fps: float = 30.0, camera: str = 
     zero = np.zeros(n)
     t = np.arange(n) / fps
     sway = sway_m * np.sin(2 * np.pi * 0.3 * t)
-    feet = {"left": zero + cont["left"][2][2] - spec.step_length_left_m / 2,
-            "right": zero + cont["left"][2][2] - spec.step_length_left_m / 2}
+    feet = {
+        "left": zero + cont["left"][2][2] - spec.step_length_left_m / 2,
+        "right": zero + cont["left"][2][2] - spec.step_length_left_m / 2,
+    }
     pts = _body_points(spec, sway, feet, {"left": zero, "right": zero}, zero, zero, 0.0, 1, 1, zero)
     img, depth, _, _ = _project(spec, pts)
     rng = np.random.default_rng(seed)
     if noise_px > 0:
         img = img + rng.normal(0.0, noise_px, img.shape)
-    seq = PoseSequence.from_image_points(np.concatenate([img, depth[..., None]], axis=2), fps=fps,
-                                         frame_size=spec.frame_size, visibility=0.99)
+    seq = PoseSequence.from_image_points(
+        np.concatenate([img, depth[..., None]], axis=2), fps=fps, frame_size=spec.frame_size, visibility=0.99
+    )
     views = np.full(n, "right_side" if camera == "side" else "front", dtype=object)
     return seq, views
 
 
-__all__: Sequence[str] = ("Bout", "GaitSpec", "GaitTruth", "TruthEvent", "simulate_gait", "standing_sequence",
-                          "symmetry_index_pct", "LEG_CHAINS")
+__all__: Sequence[str] = (
+    "Bout",
+    "GaitSpec",
+    "GaitTruth",
+    "TruthEvent",
+    "simulate_gait",
+    "standing_sequence",
+    "symmetry_index_pct",
+    "LEG_CHAINS",
+)

@@ -40,7 +40,9 @@ class Camera:
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
-            raise ValueError(f"camera size: expected positive width and height, got {self.width}x{self.height}")
+            raise ValueError(
+                f"camera size: expected positive width and height, got {self.width}x{self.height}"
+            )
         if not 1.0 < self.yfov_deg < 170.0:
             raise ValueError(f"yfov_deg: expected 1..170 degrees, got {self.yfov_deg}")
 
@@ -78,10 +80,19 @@ class Camera:
         return np.stack([x, y, depth], axis=-1)
 
 
-def camera_for_view(view: str, *, subject_height_m: float = 1.75, heading_deg: float = 0.0,
-                    target_xz: tuple[float, float] = (0.0, 0.0), distance_m: float = 4.0,
-                    width: int = 480, height: int = 360, roll_deg: float = 0.0,
-                    fill: float = 0.8, camera_height_m: float | None = None) -> Camera:
+def camera_for_view(
+    view: str,
+    *,
+    subject_height_m: float = 1.75,
+    heading_deg: float = 0.0,
+    target_xz: tuple[float, float] = (0.0, 0.0),
+    distance_m: float = 4.0,
+    width: int = 480,
+    height: int = 360,
+    roll_deg: float = 0.0,
+    fill: float = 0.8,
+    camera_height_m: float | None = None,
+) -> Camera:
     """A camera placed ``distance_m`` from ``target_xz`` in the direction of ``view`` relative to a
     subject facing ``heading_deg``, with a vertical field of view such that the subject's height
     fills about ``fill`` of the frame height at that distance."""
@@ -92,6 +103,11 @@ def camera_for_view(view: str, *, subject_height_m: float = 1.75, heading_deg: f
     cam_y = camera_height_m if camera_height_m is not None else 0.52 * subject_height_m
     tgt_y = 0.52 * subject_height_m
     yfov = 2.0 * np.degrees(np.arctan((subject_height_m / fill) / 2.0 / distance_m))
-    return Camera(position=(target_xz[0] + d[0], cam_y, target_xz[1] + d[2]),
-                  target=(target_xz[0], tgt_y, target_xz[1]), yfov_deg=float(yfov),
-                  width=width, height=height, roll_deg=roll_deg)
+    return Camera(
+        position=(target_xz[0] + d[0], cam_y, target_xz[1] + d[2]),
+        target=(target_xz[0], tgt_y, target_xz[1]),
+        yfov_deg=float(yfov),
+        width=width,
+        height=height,
+        roll_deg=roll_deg,
+    )

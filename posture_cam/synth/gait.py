@@ -51,8 +51,10 @@ class GaitParams:
             raise ValueError(f"cadence_steps_per_min: expected 30..200, got {self.cadence_steps_per_min}")
         p, sl, sr = self.right_step_phase, self.stance_fraction_left, self.stance_fraction_right
         if not (0.2 < p < 0.8 and sl > p and p + sr > 1.0 and sl < 0.95 and sr < 0.95):
-            raise ValueError("gait timing: need right_step_phase < stance_fraction_left and "
-                             "right_step_phase + stance_fraction_right > 1 (double support must exist)")
+            raise ValueError(
+                "gait timing: need right_step_phase < stance_fraction_left and "
+                "right_step_phase + stance_fraction_right > 1 (double support must exist)"
+            )
 
     @property
     def stride_time_s(self) -> float:
@@ -73,14 +75,16 @@ def _minjerk(w: float) -> float:
     return 10 * w**3 - 15 * w**4 + 6 * w**5
 
 
-def _foot_state(body: Body, g: GaitParams, side: str, t: float, lateral_m: float) -> tuple[np.ndarray, np.ndarray, bool]:
+def _foot_state(
+    body: Body, g: GaitParams, side: str, t: float, lateral_m: float
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """Ankle position, foot rotation (subject frame, walk starts at z=0) and whether on the ground."""
     T = g.stride_time_s
     st = g.stance_fraction(side) * T
     t_hs = g.hs_offset_s(side)
     k = np.floor((t - t_hs) / T)
     tau = t - t_hs - k * T
-    stride = g.speed_m_per_s * T
+
     ah, fl = body.m(body.ankle_height), body.m(body.foot_length)
     heel_local = np.array([0.0, -ah, -0.20 * fl])
     toe_local = np.array([0.0, -ah, 0.70 * fl])
@@ -124,31 +128,53 @@ def _single_stance(g: GaitParams, side: str, t: float) -> float:
     return (tau - st) / (T - st) if tau > st else -1.0
 
 
-def walk_pose(body: Body, posture: Posture, g: GaitParams, t: float, *,
-              start_xz: tuple[float, float] = (0.0, 0.0), heading_deg: float = 0.0) -> Skeleton:
+def walk_pose(
+    body: Body,
+    posture: Posture,
+    g: GaitParams,
+    t: float,
+    *,
+    start_xz: tuple[float, float] = (0.0, 0.0),
+    heading_deg: float = 0.0,
+) -> Skeleton:
     """The figure at time ``t`` (s) of a forward walk (use :func:`walk` for backwards walking)."""
     ssl, ssr = _single_stance(g, "left", t), _single_stance(g, "right", t)
     obliq = (g.pelvic_drop_left_stance_deg * np.sin(np.pi * ssl) if ssl >= 0 else 0.0) - (
-        g.pelvic_drop_right_stance_deg * np.sin(np.pi * ssr) if ssr >= 0 else 0.0)
+        g.pelvic_drop_right_stance_deg * np.sin(np.pi * ssr) if ssr >= 0 else 0.0
+    )
     sway = (-g.trunk_sway_deg * np.sin(np.pi * ssl) if ssl >= 0 else 0.0) + (
-        g.trunk_sway_deg * np.sin(np.pi * ssr) if ssr >= 0 else 0.0)
+        g.trunk_sway_deg * np.sin(np.pi * ssr) if ssr >= 0 else 0.0
+    )
     T = g.stride_time_s
     lat = g.pelvis_lateral_shift_m * np.cos(2 * np.pi * ((t - g.hs_offset_s("left")) / T - 0.3))
-    p = replace(posture, pelvic_obliquity_deg=posture.pelvic_obliquity_deg + obliq,
-                trunk_side_bend_deg=posture.trunk_side_bend_deg + sway,
-                knee_flexion_left_deg=g.stance_knee_flexion_deg, knee_flexion_right_deg=g.stance_knee_flexion_deg)
-    al, rl, on_l = _foot_state(body, g, "left", t, posture.stance_half_width_m * 0.7)
-    ar, rr, on_r = _foot_state(body, g, "right", t, -posture.stance_half_width_m * 0.7)
+    p = replace(
+        posture,
+        pelvic_obliquity_deg=posture.pelvic_obliquity_deg + obliq,
+        trunk_side_bend_deg=posture.trunk_side_bend_deg + sway,
+        knee_flexion_left_deg=g.stance_knee_flexion_deg,
+        knee_flexion_right_deg=g.stance_knee_flexion_deg,
+    )
+    al, rl, _ = _foot_state(body, g, "left", t, posture.stance_half_width_m * 0.7)
+    ar, rr, _ = _foot_state(body, g, "right", t, -posture.stance_half_width_m * 0.7)
     targets = LegTargets(al, ar, rl, rr)
     r_pelvis = rot_y(p.pelvic_rotation_deg) @ rot_z(p.pelvic_obliquity_deg) @ rot_x(p.pelvic_tilt_deg)
     pz = g.speed_m_per_s * t
-    legs = tuple(s for s, on in (("left", on_l), ("right", on_r)) if on) or ("left", "right")
-    y = pelvis_height_for(body, p, targets, np.array([lat, pz]), r_pelvis, legs=legs)
+    # both legs constrain the height: the stance leg(s) and the swing leg reaching for its heel strike
+    y = pelvis_height_for(body, p, targets, np.array([lat, pz]), r_pelvis)
     swing = g.arm_swing_deg
-    arms = (-swing * np.cos(2 * np.pi * (t - g.hs_offset_s("left")) / T),
-            -swing * np.cos(2 * np.pi * (t - g.hs_offset_s("right")) / T))
-    return pose(body, p, pelvis_pos=np.array([lat, y, pz]), targets=targets, arm_swing_deg=arms,
-                position_m=start_xz, heading_deg=heading_deg)
+    arms = (
+        -swing * np.cos(2 * np.pi * (t - g.hs_offset_s("left")) / T),
+        -swing * np.cos(2 * np.pi * (t - g.hs_offset_s("right")) / T),
+    )
+    return pose(
+        body,
+        p,
+        pelvis_pos=np.array([lat, y, pz]),
+        targets=targets,
+        arm_swing_deg=arms,
+        position_m=start_xz,
+        heading_deg=heading_deg,
+    )
 
 
 @dataclass(frozen=True)
@@ -180,8 +206,16 @@ def gait_events(g: GaitParams, duration_s: float, fps: float) -> list[GaitEvent]
     return sorted(out, key=lambda e: e.time_s)
 
 
-def walk(body: Body, posture: Posture, g: GaitParams, *, fps: float, n_frames: int,
-         start_xz: tuple[float, float] = (0.0, 0.0), heading_deg: float = 0.0) -> list[Skeleton]:
+def walk(
+    body: Body,
+    posture: Posture,
+    g: GaitParams,
+    *,
+    fps: float,
+    n_frames: int,
+    start_xz: tuple[float, float] = (0.0, 0.0),
+    heading_deg: float = 0.0,
+) -> list[Skeleton]:
     """Skeletons at t = i / fps, i = 0..n_frames-1. Backwards walks replay the forward walk reversed."""
     duration = (n_frames - 1) / fps
     times = [i / fps for i in range(n_frames)]
@@ -203,12 +237,18 @@ def gait_truth(g: GaitParams) -> dict[str, float]:
     stride_len = 2 * g.step_length_m
     return {
         "cadence_steps_per_min": 120.0 / T,
-        "step_time_left_s": step_l, "step_time_right_s": step_r,
-        "stance_time_left_s": st_l, "stance_time_right_s": st_r,
-        "swing_time_left_s": T - st_l, "swing_time_right_s": T - st_r,
-        "stance_time_si_pct": _si(st_r, st_l), "step_time_si_pct": _si(step_r, step_l),
-        "step_length_left_m": (1 - p) * stride_len, "step_length_right_m": p * stride_len,
+        "step_time_left_s": step_l,
+        "step_time_right_s": step_r,
+        "stance_time_left_s": st_l,
+        "stance_time_right_s": st_r,
+        "swing_time_left_s": T - st_l,
+        "swing_time_right_s": T - st_r,
+        "stance_time_si_pct": _si(st_r, st_l),
+        "step_time_si_pct": _si(step_r, step_l),
+        "step_length_left_m": (1 - p) * stride_len,
+        "step_length_right_m": p * stride_len,
         "step_length_si_pct": _si(p, 1 - p),
         "double_support_pct": ds * 100.0,
-        "stride_time_s": T, "gait_speed_m_per_s": g.speed_m_per_s,
+        "stride_time_s": T,
+        "gait_speed_m_per_s": g.speed_m_per_s,
     }

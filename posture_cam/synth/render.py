@@ -60,8 +60,15 @@ class _Builder:
         mesh.visual.vertex_colors = np.tile(rgba, (len(mesh.vertices), 1))
         self.parts.append(mesh)
 
-    def ellipsoid(self, centre: np.ndarray, rot: np.ndarray, radii: tuple[float, float, float],
-                  color: tuple[float, float, float], subdiv: int = 2, keep: Any = None) -> None:
+    def ellipsoid(
+        self,
+        centre: np.ndarray,
+        rot: np.ndarray,
+        radii: tuple[float, float, float],
+        color: tuple[float, float, float],
+        subdiv: int = 2,
+        keep: Any = None,
+    ) -> None:
         m = self.tm.creation.icosphere(subdivisions=subdiv)
         if keep is not None:  # keep only faces whose centre (unit sphere coords) passes the test
             m.update_faces(keep(m.triangles_center))
@@ -69,8 +76,16 @@ class _Builder:
         m.vertices = (m.vertices * np.asarray(radii)) @ rot.T + centre
         self.add(m, color)
 
-    def limb(self, a: np.ndarray, b: np.ndarray, ra: float, rb: float,
-             color: tuple[float, float, float], caps: bool = True, sections: int = 14) -> None:
+    def limb(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        ra: float,
+        rb: float,
+        color: tuple[float, float, float],
+        caps: bool = True,
+        sections: int = 14,
+    ) -> None:
         """Tapered capsule from ``a`` (radius ``ra``) to ``b`` (radius ``rb``)."""
         axis = b - a
         length = float(np.linalg.norm(axis))
@@ -88,8 +103,12 @@ class _Builder:
             for c, r in ((a, ra), (b, rb)):
                 self.ellipsoid(c, np.eye(3), (r, r, r), color, subdiv=1)
 
-    def loft(self, rings: list[tuple[np.ndarray, np.ndarray, float, float]],
-             color: tuple[float, float, float], sections: int = 20) -> None:
+    def loft(
+        self,
+        rings: list[tuple[np.ndarray, np.ndarray, float, float]],
+        color: tuple[float, float, float],
+        sections: int = 20,
+    ) -> None:
         """Tube through elliptic cross-sections (centre, frame, half-width x, half-depth z), capped."""
         ang = np.linspace(0, 2 * np.pi, sections, endpoint=False)
         verts = []
@@ -131,30 +150,52 @@ def body_mesh(sk: Skeleton, style: str = "blue") -> Any:
     hip_c = j["pelvis"]
     low = hip_c + pel @ np.array([0, -0.045 * H, -0.012 * H])
     waist = j["sacrum"] + lum @ np.array([0, 0.045 * H, 0.035 * H])
-    b.loft([(low, pel, 0.085 * H, 0.055 * H),
+    b.loft(
+        [
+            (low, pel, 0.085 * H, 0.055 * H),
             (hip_c + pel @ np.array([0, 0.0, -0.012 * H]), pel, 0.098 * H, 0.062 * H),
-            (waist, lum, 0.085 * H, 0.056 * H)], shorts)
+            (waist, lum, 0.085 * H, 0.056 * H),
+        ],
+        shorts,
+    )
     chest = j["t7"] + thl @ np.array([0, 0.0, 0.05 * H])
     upper = j["c7"] + tho @ np.array([0, -0.03 * H, 0.04 * H])
     top = j["c7"] + tho @ np.array([0, 0.004 * H, 0.03 * H])
-    b.loft([(waist - lum @ np.array([0, 0.01 * H, 0]), lum, 0.087 * H, 0.058 * H),
+    b.loft(
+        [
+            (waist - lum @ np.array([0, 0.01 * H, 0]), lum, 0.087 * H, 0.058 * H),
             (j["t12"] + lum @ np.array([0, 0, 0.045 * H]), lum, 0.086 * H, 0.060 * H),
             (chest, thl, 0.094 * H, 0.063 * H),
             (upper, tho, 0.100 * H, 0.055 * H),
-            (top, tho, 0.060 * H, 0.035 * H)], shirt)
+            (top, tho, 0.060 * H, 0.035 * H),
+        ],
+        shirt,
+    )
     # neck and head
-    b.limb(j["c7"] + tho @ np.array([0, 0, 0.03 * H]), j["c1"] + f["neck"] @ np.array([0, 0, 0.012 * H]),
-           0.032 * H, 0.030 * H, SKIN)
+    b.limb(
+        j["c7"] + tho @ np.array([0, 0, 0.03 * H]),
+        j["c1"] + f["neck"] @ np.array([0, 0, 0.012 * H]),
+        0.032 * H,
+        0.030 * H,
+        SKIN,
+    )
     hr = f["head"]
     radii = (0.046 * H, 0.065 * H, 0.056 * H)
     b.ellipsoid(j["head"], hr, radii, SKIN, subdiv=3)
     # hair: a slightly larger shell over the top and back, leaving the face and ears clear
-    b.ellipsoid(j["head"] + hr @ np.array([0, 0.004 * H, -0.003 * H]), hr,
-                (0.049 * H, 0.067 * H, 0.059 * H), HAIR, subdiv=3,
-                keep=lambda c: (c[:, 1] > 0.45) | ((c[:, 2] < -0.25) & (c[:, 1] > -0.35)))
+    b.ellipsoid(
+        j["head"] + hr @ np.array([0, 0.004 * H, -0.003 * H]),
+        hr,
+        (0.049 * H, 0.067 * H, 0.059 * H),
+        HAIR,
+        subdiv=3,
+        keep=lambda c: (c[:, 1] > 0.45) | ((c[:, 2] < -0.25) & (c[:, 1] > -0.35)),
+    )
     for sx in (1.0, -1.0):
         ear = j["ear_l" if sx > 0 else "ear_r"]
-        b.ellipsoid(ear + hr @ np.array([sx * 0.002 * H, 0, 0]), hr, (0.007 * H, 0.017 * H, 0.011 * H), SKIN, 1)
+        b.ellipsoid(
+            ear + hr @ np.array([sx * 0.002 * H, 0, 0]), hr, (0.007 * H, 0.017 * H, 0.011 * H), SKIN, 1
+        )
         eye = j["eye_l" if sx > 0 else "eye_r"]
         b.ellipsoid(eye, hr, (0.0075 * H, 0.0048 * H, 0.004 * H), (0.95, 0.95, 0.95), 1)
         b.ellipsoid(eye + hr @ np.array([0, 0, 0.0025 * H]), hr, (0.0033 * H,) * 3, (0.12, 0.08, 0.05), 1)
@@ -199,20 +240,35 @@ class Room:
 class Renderer:
     """Renders skeletons through a :class:`Camera`; reuse one instance for a whole clip."""
 
-    def __init__(self, camera: Camera, *, supersample: int = 2, room: Room | None = None,
-                 style: str = "blue", light_dir: tuple[float, float, float] = (-0.4, -1.0, -0.6)) -> None:
+    def __init__(
+        self,
+        camera: Camera,
+        *,
+        supersample: int = 2,
+        room: Room | None = None,
+        style: str = "blue",
+        light_dir: tuple[float, float, float] = (-0.4, -1.0, -0.6),
+    ) -> None:
         pyrender, trimesh = _import()
         self._pr, self._tm = pyrender, trimesh
         self.camera, self.ss, self.style = camera, int(supersample), style
         self.scene = pyrender.Scene(bg_color=[0.8, 0.82, 0.85, 1.0], ambient_light=[0.45, 0.45, 0.45])
         room = room or Room()
         self._add_room(room)
-        cam = pyrender.PerspectiveCamera(yfov=np.radians(camera.yfov_deg),
-                                         aspectRatio=camera.width / camera.height, znear=0.05, zfar=60.0)
+        cam = pyrender.PerspectiveCamera(
+            yfov=np.radians(camera.yfov_deg), aspectRatio=camera.width / camera.height, znear=0.05, zfar=60.0
+        )
         self.scene.add(cam, pose=camera.pose_matrix())
         light = pyrender.DirectionalLight(color=[1.0, 0.97, 0.92], intensity=3.0)
-        self.scene.add(light, pose=np.vstack([np.column_stack([_frame_from_axis(-np.asarray(light_dir, float)),
-                                                               np.zeros(3)]), [0, 0, 0, 1]]))
+        self.scene.add(
+            light,
+            pose=np.vstack(
+                [
+                    np.column_stack([_frame_from_axis(-np.asarray(light_dir, float)), np.zeros(3)]),
+                    [0, 0, 0, 1],
+                ]
+            ),
+        )
         self._body_node: Any = None
         try:
             self._r = pyrender.OffscreenRenderer(camera.width * self.ss, camera.height * self.ss)
@@ -227,8 +283,12 @@ class Renderer:
         floor.apply_translation([cx, -0.01, cz])
         floor.visual.vertex_colors = [150, 135, 115, 255]
         parts.append(floor)
-        for dx, dz, ex in ((hs, 0, (0.05, wh, 2 * hs)), (-hs, 0, (0.05, wh, 2 * hs)),
-                           (0, hs, (2 * hs, wh, 0.05)), (0, -hs, (2 * hs, wh, 0.05))):
+        for dx, dz, ex in (
+            (hs, 0, (0.05, wh, 2 * hs)),
+            (-hs, 0, (0.05, wh, 2 * hs)),
+            (0, hs, (2 * hs, wh, 0.05)),
+            (0, -hs, (2 * hs, wh, 0.05)),
+        ):
             w = tm.creation.box(extents=ex)
             w.apply_translation([cx + dx, wh / 2, cz + dz])
             w.visual.vertex_colors = [205, 200, 190, 255]

@@ -134,16 +134,21 @@ class Skeleton:
     heading_deg: float = 0.0
 
     def transformed(self, rot: np.ndarray, shift: np.ndarray) -> Skeleton:
-        return Skeleton({k: rot @ v + shift for k, v in self.joints.items()},
-                        {k: rot @ v for k, v in self.frames.items()}, self.height_m, self.heading_deg)
+        return Skeleton(
+            {k: rot @ v + shift for k, v in self.joints.items()},
+            {k: rot @ v for k, v in self.frames.items()},
+            self.height_m,
+            self.heading_deg,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # kinematics
 
 
-def leg_ik(hip: np.ndarray, ankle: np.ndarray, thigh: float, shank: float,
-           forward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def leg_ik(
+    hip: np.ndarray, ankle: np.ndarray, thigh: float, shank: float, forward: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Knee position for a two-link leg with the knee pointing along ``forward``.
 
     Returns (knee, ankle); the ankle is pulled towards the hip if it is out of reach.
@@ -199,9 +204,15 @@ def standing_targets(body: Body, posture: Posture) -> LegTargets:
     return LegTargets(np.array([w, ah, z]), np.array([-w, ah, z]))
 
 
-def pelvis_height_for(body: Body, posture: Posture, targets: LegTargets, pelvis_xz: np.ndarray,
-                      pelvis_rot: np.ndarray, knee_flexion_deg: tuple[float, float] | None = None,
-                      legs: tuple[str, ...] = ("left", "right")) -> float:
+def pelvis_height_for(
+    body: Body,
+    posture: Posture,
+    targets: LegTargets,
+    pelvis_xz: np.ndarray,
+    pelvis_rot: np.ndarray,
+    knee_flexion_deg: tuple[float, float] | None = None,
+    legs: tuple[str, ...] = ("left", "right"),
+) -> float:
     """Highest pelvis-centre height at which each leg in ``legs`` reaches its ankle target with its
     knee flexed by at least the posture's knee flexion."""
     kf = knee_flexion_deg or (posture.knee_flexion_left_deg, posture.knee_flexion_right_deg)
@@ -221,10 +232,17 @@ def pelvis_height_for(body: Body, posture: Posture, targets: LegTargets, pelvis_
     return float(min(heights))
 
 
-def pose(body: Body, posture: Posture, *, pelvis_pos: np.ndarray | None = None,
-         targets: LegTargets | None = None, arm_swing_deg: tuple[float, float] = (0.0, 0.0),
-         position_m: tuple[float, float] = (0.0, 0.0), heading_deg: float = 0.0,
-         pelvis_shift_m: tuple[float, float] = (0.0, 0.0)) -> Skeleton:
+def pose(
+    body: Body,
+    posture: Posture,
+    *,
+    pelvis_pos: np.ndarray | None = None,
+    targets: LegTargets | None = None,
+    arm_swing_deg: tuple[float, float] = (0.0, 0.0),
+    position_m: tuple[float, float] = (0.0, 0.0),
+    heading_deg: float = 0.0,
+    pelvis_shift_m: tuple[float, float] = (0.0, 0.0),
+) -> Skeleton:
     """Pose the figure.
 
     ``pelvis_pos`` is the pelvis centre (midpoint of the hip joint centres) in the subject frame;
@@ -236,8 +254,11 @@ def pose(body: Body, posture: Posture, *, pelvis_pos: np.ndarray | None = None,
     H = body.height_m
     m = body.m
     targets = targets or standing_targets(body, posture)
-    r_pelvis = (rot_y(posture.pelvic_rotation_deg) @ rot_z(posture.pelvic_obliquity_deg)
-                @ rot_x(posture.pelvic_tilt_deg))
+    r_pelvis = (
+        rot_y(posture.pelvic_rotation_deg)
+        @ rot_z(posture.pelvic_obliquity_deg)
+        @ rot_x(posture.pelvic_tilt_deg)
+    )
     if pelvis_pos is None:
         xz = np.array(pelvis_shift_m, dtype=float)
         y = pelvis_height_for(body, posture, targets, xz, r_pelvis)
@@ -251,8 +272,11 @@ def pose(body: Body, posture: Posture, *, pelvis_pos: np.ndarray | None = None,
     j["sacrum"] = p + r_pelvis @ np.array([0.0, m(body.sacrum_up), -m(body.sacrum_back)])
 
     # spine: lumbar + lower thorax follow the global trunk orientation, the upper thorax adds rounding
-    r_trunk = (rot_y(posture.pelvic_rotation_deg * 0.5) @ rot_z(posture.trunk_side_bend_deg)
-               @ rot_x(posture.trunk_flexion_deg))
+    r_trunk = (
+        rot_y(posture.pelvic_rotation_deg * 0.5)
+        @ rot_z(posture.trunk_side_bend_deg)
+        @ rot_x(posture.trunk_flexion_deg)
+    )
     r_upper = r_trunk @ rot_x(posture.thoracic_rounding_deg)
     f["lumbar"], f["thorax_lower"], f["thorax"] = r_trunk, r_trunk, r_upper
     up = np.array([0.0, 1.0, 0.0])
@@ -262,29 +286,43 @@ def pose(body: Body, posture: Posture, *, pelvis_pos: np.ndarray | None = None,
     sw = m(body.shoulder_joint_half_width)
     protraction = m(0.012) * np.sin(np.radians(posture.thoracic_rounding_deg)) * 3
     j["shoulder_l"] = j["c7"] + r_upper @ np.array(
-        [sw, -m(0.018) + posture.shoulder_elevation_left_m, m(0.032) + protraction])
+        [sw, -m(0.018) + posture.shoulder_elevation_left_m, m(0.032) + protraction]
+    )
     j["shoulder_r"] = j["c7"] + r_upper @ np.array(
-        [-sw, -m(0.018) + posture.shoulder_elevation_right_m, m(0.032) + protraction])
+        [-sw, -m(0.018) + posture.shoulder_elevation_right_m, m(0.032) + protraction]
+    )
 
     # neck and head: inclinations in space (the head keeps the gaze level unless head_flexion_deg)
-    r_neck = rot_y(posture.pelvic_rotation_deg * 0.5) @ rot_z(
-        posture.trunk_side_bend_deg * 0.3) @ rot_x(posture.neck_flexion_deg)
+    r_neck = (
+        rot_y(posture.pelvic_rotation_deg * 0.5)
+        @ rot_z(posture.trunk_side_bend_deg * 0.3)
+        @ rot_x(posture.neck_flexion_deg)
+    )
     f["neck"] = r_neck
     j["c1"] = j["c7"] + r_neck @ up * m(body.neck)
-    r_head = rot_y(posture.pelvic_rotation_deg * 0.5) @ rot_z(posture.head_tilt_deg) @ rot_x(
-        posture.head_flexion_deg)
+    r_head = (
+        rot_y(posture.pelvic_rotation_deg * 0.5)
+        @ rot_z(posture.head_tilt_deg)
+        @ rot_x(posture.head_flexion_deg)
+    )
     f["head"] = r_head
     hc = j["c1"] + r_head @ np.array([0.0, m(0.028), m(0.018)])
     j["head"] = hc
     hh, hwid, hd = m(body.head_half_height), m(body.head_half_width), m(body.head_half_depth)
     face = {
-        "vertex": (0, hh, 0), "chin": (0, -0.95 * hh, 0.55 * hd),
-        "ear_l": (0.97 * hwid, -0.2 * hh, -0.05 * hd), "ear_r": (-0.97 * hwid, -0.2 * hh, -0.05 * hd),
-        "eye_l": (0.36 * hwid, 0.12 * hh, 0.86 * hd), "eye_r": (-0.36 * hwid, 0.12 * hh, 0.86 * hd),
-        "eye_inner_l": (0.18 * hwid, 0.12 * hh, 0.93 * hd), "eye_inner_r": (-0.18 * hwid, 0.12 * hh, 0.93 * hd),
-        "eye_outer_l": (0.55 * hwid, 0.12 * hh, 0.74 * hd), "eye_outer_r": (-0.55 * hwid, 0.12 * hh, 0.74 * hd),
+        "vertex": (0, hh, 0),
+        "chin": (0, -0.95 * hh, 0.55 * hd),
+        "ear_l": (0.97 * hwid, -0.2 * hh, -0.05 * hd),
+        "ear_r": (-0.97 * hwid, -0.2 * hh, -0.05 * hd),
+        "eye_l": (0.36 * hwid, 0.12 * hh, 0.86 * hd),
+        "eye_r": (-0.36 * hwid, 0.12 * hh, 0.86 * hd),
+        "eye_inner_l": (0.18 * hwid, 0.12 * hh, 0.93 * hd),
+        "eye_inner_r": (-0.18 * hwid, 0.12 * hh, 0.93 * hd),
+        "eye_outer_l": (0.55 * hwid, 0.12 * hh, 0.74 * hd),
+        "eye_outer_r": (-0.55 * hwid, 0.12 * hh, 0.74 * hd),
         "nose": (0.0, -0.12 * hh, 1.12 * hd),
-        "mouth_l": (0.22 * hwid, -0.52 * hh, 0.86 * hd), "mouth_r": (-0.22 * hwid, -0.52 * hh, 0.86 * hd),
+        "mouth_l": (0.22 * hwid, -0.52 * hh, 0.86 * hd),
+        "mouth_r": (-0.22 * hwid, -0.52 * hh, 0.86 * hd),
     }
     for name, off in face.items():
         j[name] = hc + r_head @ np.array(off, dtype=float)
@@ -303,7 +341,7 @@ def pose(body: Body, posture: Posture, *, pelvis_pos: np.ndarray | None = None,
             j[f"{k}_{sfx}"] = v
 
     # arms hang in space (gravity), swing about the lateral axis
-    for side, sfx, sign, swing in (("left", "l", 1.0, arm_swing_deg[0]), ("right", "r", -1.0, arm_swing_deg[1])):
+    for sfx, sign, swing in (("l", 1.0, arm_swing_deg[0]), ("r", -1.0, arm_swing_deg[1])):
         r_arm = rot_x(-swing) @ rot_z(sign * posture.arm_abduction_deg)
         sh = j["shoulder_" + sfx]
         elbow = sh + r_arm @ np.array([0.0, -m(body.upper_arm), 0.0])

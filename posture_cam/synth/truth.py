@@ -19,15 +19,39 @@ from .skeleton import Skeleton
 
 L = Landmark
 BLAZEPOSE_FROM_JOINT: dict[Landmark, str] = {
-    L.NOSE: "nose", L.LEFT_EYE_INNER: "eye_inner_l", L.LEFT_EYE: "eye_l", L.LEFT_EYE_OUTER: "eye_outer_l",
-    L.RIGHT_EYE_INNER: "eye_inner_r", L.RIGHT_EYE: "eye_r", L.RIGHT_EYE_OUTER: "eye_outer_r",
-    L.LEFT_EAR: "ear_l", L.RIGHT_EAR: "ear_r", L.MOUTH_LEFT: "mouth_l", L.MOUTH_RIGHT: "mouth_r",
-    L.LEFT_SHOULDER: "shoulder_l", L.RIGHT_SHOULDER: "shoulder_r", L.LEFT_ELBOW: "elbow_l",
-    L.RIGHT_ELBOW: "elbow_r", L.LEFT_WRIST: "wrist_l", L.RIGHT_WRIST: "wrist_r", L.LEFT_PINKY: "pinky_l",
-    L.RIGHT_PINKY: "pinky_r", L.LEFT_INDEX: "index_l", L.RIGHT_INDEX: "index_r", L.LEFT_THUMB: "thumb_l",
-    L.RIGHT_THUMB: "thumb_r", L.LEFT_HIP: "hip_l", L.RIGHT_HIP: "hip_r", L.LEFT_KNEE: "knee_l",
-    L.RIGHT_KNEE: "knee_r", L.LEFT_ANKLE: "ankle_l", L.RIGHT_ANKLE: "ankle_r", L.LEFT_HEEL: "heel_l",
-    L.RIGHT_HEEL: "heel_r", L.LEFT_FOOT_INDEX: "toe_l", L.RIGHT_FOOT_INDEX: "toe_r",
+    L.NOSE: "nose",
+    L.LEFT_EYE_INNER: "eye_inner_l",
+    L.LEFT_EYE: "eye_l",
+    L.LEFT_EYE_OUTER: "eye_outer_l",
+    L.RIGHT_EYE_INNER: "eye_inner_r",
+    L.RIGHT_EYE: "eye_r",
+    L.RIGHT_EYE_OUTER: "eye_outer_r",
+    L.LEFT_EAR: "ear_l",
+    L.RIGHT_EAR: "ear_r",
+    L.MOUTH_LEFT: "mouth_l",
+    L.MOUTH_RIGHT: "mouth_r",
+    L.LEFT_SHOULDER: "shoulder_l",
+    L.RIGHT_SHOULDER: "shoulder_r",
+    L.LEFT_ELBOW: "elbow_l",
+    L.RIGHT_ELBOW: "elbow_r",
+    L.LEFT_WRIST: "wrist_l",
+    L.RIGHT_WRIST: "wrist_r",
+    L.LEFT_PINKY: "pinky_l",
+    L.RIGHT_PINKY: "pinky_r",
+    L.LEFT_INDEX: "index_l",
+    L.RIGHT_INDEX: "index_r",
+    L.LEFT_THUMB: "thumb_l",
+    L.RIGHT_THUMB: "thumb_r",
+    L.LEFT_HIP: "hip_l",
+    L.RIGHT_HIP: "hip_r",
+    L.LEFT_KNEE: "knee_l",
+    L.RIGHT_KNEE: "knee_r",
+    L.LEFT_ANKLE: "ankle_l",
+    L.RIGHT_ANKLE: "ankle_r",
+    L.LEFT_HEEL: "heel_l",
+    L.RIGHT_HEEL: "heel_r",
+    L.LEFT_FOOT_INDEX: "toe_l",
+    L.RIGHT_FOOT_INDEX: "toe_r",
 }
 assert len(BLAZEPOSE_FROM_JOINT) == N_LANDMARKS
 
@@ -91,7 +115,9 @@ def frame_series(skeletons: Sequence[Skeleton], camera: Camera) -> dict[str, np.
     near_left = depth_l <= depth_r
     ear = np.where(near_left[:, None], g[L.LEFT_EAR], g[L.RIGHT_EAR])
     sh = np.where(near_left[:, None], g[L.LEFT_SHOULDER], g[L.RIGHT_SHOULDER])
-    s["craniovertebral_angle_deg"] = np.degrees(np.arctan2(sh[:, 1] - ear[:, 1], (ear[:, 0] - sh[:, 0]) * fwd))
+    s["craniovertebral_angle_deg"] = np.degrees(
+        np.arctan2(sh[:, 1] - ear[:, 1], (ear[:, 0] - sh[:, 0]) * fwd)
+    )
     s["trunk_flexion_deg"] = _lean(mid_hip, mid_sh, fwd)
     # head forward offset from the 3-D joints (horizontal, along the subject's forward direction)
     off = []
@@ -103,8 +129,10 @@ def frame_series(skeletons: Sequence[Skeleton], camera: Camera) -> dict[str, np.
         shs = (sk.joints["shoulder_l"] + sk.joints["shoulder_r"]) / 2
         off.append(float((ears - shs) @ f) / sk.height_m * 100.0)
     s["head_forward_offset_pct_height"] = np.array(off)
-    for side, (h, k, a) in {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-                            "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)}.items():
+    for side, (h, k, a) in {
+        "left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+        "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+    }.items():
         u, v = g[h] - g[k], g[a] - g[k]
         cosang = np.sum(u * v, axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
         s[f"knee_flexion_{side}_deg"] = 180.0 - np.degrees(np.arccos(np.clip(cosang, -1, 1)))
@@ -126,8 +154,9 @@ METRIC_VIEWS: dict[str, tuple[str, ...]] = {
 }
 
 
-def posture_truth(skeletons: Sequence[Skeleton], camera: Camera, view: str,
-                  height_cm: float | None = None) -> dict[str, dict[str, object]]:
+def posture_truth(
+    skeletons: Sequence[Skeleton], camera: Camera, view: str, height_cm: float | None = None
+) -> dict[str, dict[str, object]]:
     """``{metric: {value, unit, view_required, iqr}}`` medians over frames; metrics the view cannot
     show are ``{"value": None, "status": "not_assessable"}``."""
     series = frame_series(skeletons, camera)
@@ -139,8 +168,13 @@ def posture_truth(skeletons: Sequence[Skeleton], camera: Camera, view: str,
             continue
         v = series[key]
         q1, q3 = np.percentile(v, [25, 75])
-        out[key] = {"value": round(float(np.median(v)), 3), "unit": unit, "iqr": round(float(q3 - q1), 3),
-                    "status": "ok", "view_required": list(views)}
+        out[key] = {
+            "value": round(float(np.median(v)), 3),
+            "unit": unit,
+            "iqr": round(float(q3 - q1), 3),
+            "status": "ok",
+            "view_required": list(views),
+        }
     if view in ("front", "back"):
         po = out["pelvic_obliquity_deg"]["value"]
         assert isinstance(po, float)
@@ -148,5 +182,9 @@ def posture_truth(skeletons: Sequence[Skeleton], camera: Camera, view: str,
     if height_cm is not None and view in ("left_side", "right_side"):
         pct = out["head_forward_offset_pct_height"]["value"]
         assert isinstance(pct, float)
-        out["head_forward_offset_cm"] = {"value": round(pct / 100.0 * height_cm, 3), "unit": "cm", "status": "ok"}
+        out["head_forward_offset_cm"] = {
+            "value": round(pct / 100.0 * height_cm, 3),
+            "unit": "cm",
+            "status": "ok",
+        }
     return out

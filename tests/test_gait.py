@@ -1,0 +1,188 @@
+"""Gait analysis against synthetic walkers with known events (posture_cam.simulate.gait)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from posture_cam.errors import InvalidSequenceError
+from posture_cam.gait import METRIC_KEYS, analyze_gait
+from posture_cam.signal import condition
+from posture_cam.simulate.gait import Bout, GaitSpec, simulate_gait, standing_sequence
+
+FPS = 30.0
+ASYM = dict(
+    step_time_left_s=0.52,
+    step_time_right_s=0.60,
+    stance_time_left_s=0.62,
+    stance_time_right_s=0.74,
+    step_length_left_m=0.60,
+    step_length_right_m=0.70,
+)
+REQUIRED = (
+    "cadence_steps_per_min",
+    "step_time_left_s",
+    "step_time_right_s",
+    "stance_time_left_s",
+    "stance_time_right_s",
+    "stance_time_si_pct",
+    "step_time_si_pct",
+    "step_length_si_pct",
+    "double_support_pct",
+    "limp_index",
+    "pelvic_drop_left_stance_deg",
+    "pelvic_drop_right_stance_deg",
+    "trunk_lateral_sway_deg",
+)
+
+
+def _run(spec: GaitSpec, *, conditioned: bool = False):
+    seq, truth = simulate_gait(spec)
+    if conditioned:
+        seq = condition(seq)
+    rep = analyze_gait(seq, None, view_per_frame=truth.view_per_frame, px_per_m=truth.px_per_m)
+    return rep, truth
+
+
+def _timing_errors_frames(rep, truth, spec: GaitSpec, edge_s: float = 0.3) -> np.ndarray:
+    """Detected minus true event time (frames) for every true event away from bout edges; NaN = missed."""
+    errs = []
+    for t in truth.events:
+        start, stop = truth.bouts[t.bout][:2]
+        if not (start + edge_s * spec.fps <= t.time_s * spec.fps <= stop - edge_s * spec.fps):
+            continue
+        cand = [e.time_s for e in rep.events if e.foot == t.foot and e.type == t.type and e.plausible]
+        d = min(cand, key=lambda x: abs(x - t.time_s)) - t.time_s if cand else np.nan
+        errs.append(d * spec.fps)
+    return np.array(errs)
+
+
+@pytest.mark.parametrize("bouts", [(Bout(1, 4),), (Bout(-1, 4),), (Bout(1, 4), Bout(-1, 3, backwards=True))])
+def test_side_view_events_within_one_frame_clean(bouts):
+    spec = GaitSpec(fps=FPS, bouts=bouts)
+    rep, truth = _run(spec)
+    err = _timing_errors_frames(rep, truth, spec)
+    assert err.size >= 10 and np.all(np.isfinite(err)), err
+    assert np.max(np.abs(err)) <= 1.0
+    # no invented events: every plausible event is near a true one
+    for e in rep.events:
+        if e.plausible:
+            assert (
+                min(abs(e.time_s - t.time_s) for t in truth.events if t.foot == e.foot and t.type == e.type)
+                < 2 / FPS
+            )
+
+
+def test_side_view_events_within_two_frames_with_noise():
+    spec = GaitSpec(fps=FPS, bouts=(Bout(1, 5), Bout(-1, 5)), noise_px=2.0, seed=3)
+    rep, truth = _run(spec, conditioned=True)
+    err = _timing_errors_frames(rep, truth, spec)
+    assert np.all(np.isfinite(err)) and np.max(np.abs(err)) <= 2.0
+
+
+@pytest.mark.parametrize("noise_px", [0.0, 1.0])
+def test_symmetry_indices_recovered(noise_px):
+    spec = GaitSpec(fps=FPS, bouts=(Bout(1, 5), Bout(-1, 5)), noise_px=noise_px, **ASYM)
+    rep, truth = _run(spec, conditioned=noise_px > 0)
+    for key in ("stance_time_si_pct", "step_time_si_pct", "step_length_si_pct", "swing_time_si_pct"):
+        got = rep.metrics[key]
+        assert got.ok, (key, got.reason)
+        assert abs(got.value - truth.metrics[key]) < 2.0, (key, got.value, truth.metrics[key])
+    assert rep.metrics["limp_index"].ok and rep.metrics["limp_index"].value > 10
+    assert rep.metrics["limp_index"].extra["shorter_stance_side"] == "left"
+    assert abs(rep.metrics["cadence_steps_per_min"].value - truth.metrics["cadence_steps_per_min"]) < 2
+    assert abs(rep.metrics["double_support_pct"].value - truth.metrics["double_support_pct"]) < 3
+    assert abs(rep.metrics["step_length_left_cm"].value - 60.0) < 3
+
+
+def test_symmetric_gait_has_small_si():
+    rep, _ = _run(GaitSpec(fps=FPS, bouts=(Bout(1, 5), Bout(-1, 5)), noise_px=1.0, seed=1), conditioned=True)
+    for key in ("stance_time_si_pct", "step_time_si_pct", "step_length_si_pct"):
+        assert rep.metrics[key].ok and abs(rep.metrics[key].value) < 3.0, (key, rep.metrics[key].value)
+
+
+def test_pelvic_drop_and_trunk_sway_front_view():
+    spec = GaitSpec(
+        fps=FPS,
+        camera="frontal",
+        bouts=(Bout(1, 6),),
+        pelvic_drop_left_stance_deg=6.0,
+        pelvic_drop_right_stance_deg=2.0,
+        trunk_lean_left_stance_deg=1.0,
+        trunk_lean_right_stance_deg=7.0,
+    )
+    rep, truth = _run(spec)
+    assert rep.walking_detected and rep.view == "front"
+    for key in ("pelvic_drop_left_stance_deg", "pelvic_drop_right_stance_deg", "trunk_lateral_sway_deg"):
+        assert rep.metrics[key].ok and abs(rep.metrics[key].value - truth.metrics[key]) < 1.0, key
+    # right stance: trunk leans 7 deg toward the stance side with a pelvis that drops only 2 deg
+    assert rep.metrics["trunk_lean_right_stance_deg"].extra["compensated_trendelenburg"] is True
+    assert rep.metrics["trunk_lean_left_stance_deg"].extra["compensated_trendelenburg"] is False
+    assert not rep.metrics["step_length_si_pct"].ok  # no step length from the front
+    assert abs(rep.metrics["cadence_steps_per_min"].value - truth.metrics["cadence_steps_per_min"]) < 3
+
+
+def test_back_view_receding_pelvic_drop_sign():
+    spec = GaitSpec(fps=FPS, camera="frontal", bouts=(Bout(-1, 6),), pelvic_drop_left_stance_deg=5.0)
+    rep, truth = _run(spec)
+    assert rep.view == "back"
+    assert abs(rep.metrics["pelvic_drop_left_stance_deg"].value - 5.0) < 1.0
+    assert abs(rep.metrics["pelvic_drop_right_stance_deg"].value) < 1.0
+
+
+def test_leg_swaps_repaired():
+    spec = GaitSpec(fps=FPS, bouts=(Bout(1, 5),), swaps_s=((1.0, 1.6), (2.5, 2.9)), **ASYM)
+    rep, truth = _run(spec)
+    assert truth.swapped.sum() > 20
+    assert np.array_equal(rep.swapped_frames, truth.swapped)
+    assert abs(rep.metrics["stance_time_si_pct"].value - truth.metrics["stance_time_si_pct"]) < 2.0
+    assert rep.to_json()["leg_swaps_repaired_frames"] == int(truth.swapped.sum())
+
+
+def test_backwards_walking_and_stops_segmented():
+    spec = GaitSpec(fps=FPS, bouts=(Bout(1, 4), Bout(-1, 4, backwards=True), Bout(1, 3)), pause_s=1.5)
+    rep, truth = _run(spec)
+    assert [(b.direction, b.backwards) for b in rep.bouts] == [(1, False), (-1, True), (1, False)]
+    for b, (s, e, _, _) in zip(rep.bouts, truth.bouts, strict=True):
+        assert abs(b.start - s) <= 0.25 * FPS and abs(b.stop - e) <= 0.25 * FPS
+    kinds = [s["kind"] for s in rep.segments]
+    assert "standing" in kinds and kinds.count("walking") == 3
+    # no event while standing between bouts
+    for e in rep.events:
+        assert truth.walking[min(e.frame, len(truth.walking) - 1)] or e.confidence < 0.5
+
+
+def test_no_walking_reports_so():
+    seq, views = standing_sequence(seconds=4.0, noise_px=1.0)
+    rep = analyze_gait(condition(seq), None, view_per_frame=views, body_height_px=None)
+    out = rep.to_json()
+    assert out["walking_detected"] is False and out["steps"] == []
+    for key in REQUIRED:
+        assert out["metrics"][key]["status"] == "not_assessable"
+        assert "no walking detected" in out["metrics"][key]["reason"]
+
+
+def test_json_shape_and_keys():
+    rep, _ = _run(GaitSpec(fps=FPS, bouts=(Bout(1, 4),)))
+    out = json.loads(json.dumps(rep.to_json()))
+    assert set(REQUIRED) <= set(out["metrics"]) and {k for k, _, _ in METRIC_KEYS} <= set(out["metrics"])
+    ev = out["events"][0]
+    assert set(ev) >= {"frame", "time_s", "foot", "type", "confidence"}
+    assert out["steps"] and {"side", "step_time_s", "stance_time_s"} <= set(out["steps"][0])
+    for m in out["metrics"].values():
+        assert m["status"] in ("ok", "not_assessable") and (m["status"] == "ok") == (m["value"] is not None)
+    hs = [e["foot"] for e in out["events"] if e["type"] == "heel_strike" and e["plausible"]]
+    assert all(a != b for a, b in zip(hs[:-1], hs[1:], strict=False))
+
+
+def test_empty_and_bad_input():
+    seq, views = standing_sequence(seconds=1.0)
+    with pytest.raises(InvalidSequenceError):
+        analyze_gait(seq, None, view_per_frame=views[:-1])
+    from posture_cam.sequence import PoseSequence
+
+    empty = PoseSequence.empty(20, fps=30.0, frame_size=(640, 480))
+    rep = analyze_gait(empty, None, view_per_frame=np.full(20, "unknown"))
+    assert rep.walking_detected is False and rep.events == []
