@@ -299,9 +299,14 @@ def analyze_file(path: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
                     rgb = rgb  # nobody found: nothing to blur by landmarks
                 writer.write(rgb)
         try:
-            seq = extract_sequence(iter_frames(path), fps=info.fps, frame_size=(info.width, info.height),
+            frames = iter_frames(path)
+            seq = extract_sequence(frames, fps=info.fps, frame_size=(info.width, info.height),
                                    config=cfg.extraction, model_path=model.path, progress=progress,
-                                   meta={"source": str(path), "sha256": info.sha256}, on_frame=on_frame)
+                                   meta={"source": str(path), "sha256": info.sha256}, on_frame=on_frame,
+                                   running_mode="image" if info.is_image else "video",
+                                   total_frames=info.n_frames)
+            stats = getattr(frames, "stats", None)
+            warnings += list(getattr(stats, "warnings", []) or [])
         except BaseException as exc:
             if writer is not None:
                 writer.__exit__(type(exc), exc, exc.__traceback__)

@@ -662,8 +662,8 @@ def test_metric_table_errors_name_the_metric():
     with pytest.raises(ConfigError, match="craniovertebral_angle_deg.*known_error"):
         rules_from_dict(d)
     d = _raw()
-    del d["metrics"]["metrics.trunk_flexion_deg"]
-    with pytest.raises(ConfigError, match="posterior_tilt_chain.*trunk_flexion_deg.*known error"):
+    del d["metrics"]["metrics.sagittal_pelvic_tilt_proxy_deg"]
+    with pytest.raises(ConfigError, match="posterior_tilt_chain.*pelvic_tilt_proxy_deg.*known error"):
         rules_from_dict(d)
 
 

@@ -63,10 +63,27 @@ def test_healthy_forward_bend_flags_nothing():
     posture = _posture()
     from posture_cam.simulate.posture import forward_bend_sequence
 
-    seq = forward_bend_sequence(peak_trunk_flexion_deg=110.0, spine_share=0.3, view="left_side", noise_px=0.5)
+    # A hip-led toe touch: 90 deg of trunk lean, of which the hips give about 74 deg.
+    seq = forward_bend_sequence(peak_trunk_flexion_deg=90.0, spine_share=0.3, view="left_side", noise_px=0.5)
     rep = posture.analyze_posture(seq, Config())
-    findings = evaluate(_result(seq, rep), load_rules(), series=rep.series, timestamps_s=seq.timestamps_s)
-    assert _raised(findings) == []
+    findings = {f.id: f for f in evaluate(_result(seq, rep), load_rules(), series=rep.series,
+                                          timestamps_s=seq.timestamps_s)}
+    assert _raised(list(findings.values())) == []
+    assert findings["inhibited_hip_flexion_test"].status == "not_flagged"
+    # Standing-posture rules are not read from a bending recording.
+    assert findings["forward_head_posture"].status == "not_assessable"
+
+
+def test_spine_led_forward_bend_is_flagged():
+    posture = _posture()
+    from posture_cam.simulate.posture import forward_bend_sequence
+
+    # Same trunk lean, but the spine does 60% of the bending: the hips flex only about 51 deg.
+    seq = forward_bend_sequence(peak_trunk_flexion_deg=90.0, spine_share=0.6, view="left_side", noise_px=0.5)
+    rep = posture.analyze_posture(seq, Config())
+    findings = {f.id: f for f in evaluate(_result(seq, rep), load_rules(), series=rep.series,
+                                          timestamps_s=seq.timestamps_s)}
+    assert findings["inhibited_hip_flexion_test"].status == "flagged"
 
 
 @pytest.mark.slow

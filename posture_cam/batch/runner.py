@@ -334,7 +334,7 @@ class BatchRunner:
         for fut, (fn, task, state, attempt) in list(self._in_flight.items()):
             if fut.done() and fut.exception() is not None:
                 del self._in_flight[fut]
-                self._submit(fn, task, state, attempt)
+                self._submit(fn, task, state, attempt + 1)  # the culprit may be any of them
 
     # ------------------------------------------------------------------ bookkeeping
     def _record(
