@@ -79,8 +79,13 @@ class RollEstimate:
     reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"roll_deg": round(self.roll_deg, 3), "roll_source": self.source, "n_floor_marks": self.n_marks,
-                "floor_span_px": round(self.span_px, 1), "roll_reason": self.reason}
+        return {
+            "roll_deg": round(self.roll_deg, 3),
+            "roll_source": self.source,
+            "n_floor_marks": self.n_marks,
+            "floor_span_px": round(self.span_px, 1),
+            "roll_reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -105,8 +110,10 @@ class Scale:
         return np.asarray(distance_px, np.float64) / self.px_per_cm
 
     def to_json(self) -> dict[str, Any]:
-        return {"body_height_px": None if self.body_height_px is None else round(self.body_height_px, 2),
-                "px_per_cm": None if self.px_per_cm is None else round(self.px_per_cm, 4)}
+        return {
+            "body_height_px": None if self.body_height_px is None else round(self.body_height_px, 2),
+            "px_per_cm": None if self.px_per_cm is None else round(self.px_per_cm, 4),
+        }
 
 
 def rough_body_height_px(seq: PoseSequence) -> float | None:
@@ -136,7 +143,14 @@ def still_foot_marks(seq: PoseSequence, cfg: CalibrationConfig) -> list[tuple[st
         for a, b in finite_runs(still):
             if b - a >= min_len:
                 mx, my = np.median(xy[a:b], axis=0)
-                marks.append((_FOOT_TYPE[lm], float(mx), float(my), float(seq.timestamps_s[b - 1] - seq.timestamps_s[a])))
+                marks.append(
+                    (
+                        _FOOT_TYPE[lm],
+                        float(mx),
+                        float(my),
+                        float(seq.timestamps_s[b - 1] - seq.timestamps_s[a]),
+                    )
+                )
     return marks
 
 
@@ -170,23 +184,37 @@ def estimate_roll(seq: PoseSequence, cfg: CalibrationConfig | None = None) -> Ro
     cfg = cfg or CalibrationConfig()
     if cfg.camera_roll_deg is not None:
         if not math.isfinite(cfg.camera_roll_deg) or abs(cfg.camera_roll_deg) > 45:
-            raise ConfigError(f"calibration.camera_roll_deg must be within +-45 deg, got {cfg.camera_roll_deg}")
+            raise ConfigError(
+                f"calibration.camera_roll_deg must be within +-45 deg, got {cfg.camera_roll_deg}"
+            )
         return RollEstimate(float(cfg.camera_roll_deg), "user")
     if not cfg.estimate_roll_from_feet:
         return RollEstimate(0.0, "none", reason="roll estimation switched off")
     marks = still_foot_marks(seq, cfg)
     fit = fit_floor_angle(marks)
     if fit is None:
-        return RollEstimate(0.0, "none", len(marks), reason="not enough still foot positions to mark the floor")
+        return RollEstimate(
+            0.0, "none", len(marks), reason="not enough still foot positions to mark the floor"
+        )
     angle, span = fit
     h = rough_body_height_px(seq) or 0.0
     if span < MIN_FLOOR_SPAN_HEIGHTS * h:
-        return RollEstimate(0.0, "none", len(marks), span,
-                            reason=f"still feet span only {span:.0f} px (< {MIN_FLOOR_SPAN_HEIGHTS:.0%} of body height)")
+        return RollEstimate(
+            0.0,
+            "none",
+            len(marks),
+            span,
+            reason=f"still feet span only {span:.0f} px (< {MIN_FLOOR_SPAN_HEIGHTS:.0%} of body height)",
+        )
     if abs(angle) > cfg.max_roll_estimate_deg:
-        return RollEstimate(0.0, "none", len(marks), span,
-                            reason=f"floor line through the feet tilts {angle:.1f} deg (> "
-                                   f"{cfg.max_roll_estimate_deg:g}): a foot is probably lifted")
+        return RollEstimate(
+            0.0,
+            "none",
+            len(marks),
+            span,
+            reason=f"floor line through the feet tilts {angle:.1f} deg (> "
+            f"{cfg.max_roll_estimate_deg:g}): a foot is probably lifted",
+        )
     return RollEstimate(-angle, "feet", len(marks), span)
 
 
@@ -196,8 +224,11 @@ def body_height_series_px(seq: PoseSequence, roll_deg: float = 0.0) -> np.ndarra
     feet = np.stack([xy[:, lm, 1] for lm in FOOT_POINTS], axis=1)
     ears = np.stack([xy[:, L.LEFT_EAR, 1], xy[:, L.RIGHT_EAR, 1]], axis=1)
     with np.errstate(all="ignore"):
-        floor = np.where(np.isfinite(feet).any(axis=1), np.nanmax(np.where(np.isfinite(feet), feet, -np.inf), axis=1),
-                         np.nan)
+        floor = np.where(
+            np.isfinite(feet).any(axis=1),
+            np.nanmax(np.where(np.isfinite(feet), feet, -np.inf), axis=1),
+            np.nan,
+        )
         ear = np.nanmean(np.where(np.isfinite(ears), ears, np.nan), axis=1) if ears.size else np.nan
     h = (floor - ear) / EAR_HEIGHT_FRACTION
     return np.where(np.isfinite(h) & (h > 0), h, np.nan)
@@ -214,7 +245,9 @@ def estimate_scale(seq: PoseSequence, roll_deg: float = 0.0, subject_height_cm: 
     tall = np.percentile(h, 90)
     standing = h[h >= 0.9 * tall]
     body = float(np.median(standing))
-    return Scale(body, body / subject_height_cm if subject_height_cm else None, subject_height_cm, int(standing.size))
+    return Scale(
+        body, body / subject_height_cm if subject_height_cm else None, subject_height_cm, int(standing.size)
+    )
 
 
 @dataclass(frozen=True)
@@ -228,8 +261,12 @@ class Calibration:
 
     def to_json(self) -> dict[str, Any]:
         """The ``result.json`` ``calibration`` section."""
-        return {"roll_deg": round(self.roll.roll_deg, 3), "roll_source": self.roll.source,
-                "roll_reason": self.roll.reason, "scale": self.scale.to_json()}
+        return {
+            "roll_deg": round(self.roll.roll_deg, 3),
+            "roll_source": self.roll.source,
+            "roll_reason": self.roll.reason,
+            "scale": self.scale.to_json(),
+        }
 
 
 def calibrate(seq: PoseSequence, cfg: CalibrationConfig | None = None) -> Calibration:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -52,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"posture-cam: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # e.g. `posture-cam explain DIR | head`: the reader left, not an error
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at interpreter exit
+        except OSError:
+            pass
+        return 0
     except KeyboardInterrupt:
         print("posture-cam: interrupted", file=sys.stderr)
         return 130

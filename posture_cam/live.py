@@ -146,6 +146,7 @@ class LiveAnalyzer:
         self.angles_fn = angles_fn
         self._detector = detector
         self._lock = threading.Lock()
+        self._detect_lock = threading.Lock()  # model creation and detect (worker vs warm-up thread)
         self._stats = LiveStats()
         self._recent: deque[tuple[float, float]] = deque(maxlen=120)  # (wall time, processing s)
         self._capture: GuidedCapture | None = None
@@ -158,6 +159,12 @@ class LiveAnalyzer:
         self._smoother = LiveConditioner(self.config.filter)
 
     # ------------------------------------------------------------------ model
+    def warm_up(self) -> None:
+        """Load the landmarker and run it once on a blank frame (call from a background thread on page
+        load, so the first camera frame is not held up for seconds while the model initialises)."""
+        with self._detect_lock:
+            self._get_detector().detect(np.zeros((480, 640, 3), np.uint8), 0.0)
+
     def _get_detector(self) -> Any:
         if self._detector is None:
             from .model_bundle import resolve_model
@@ -193,7 +200,8 @@ class LiveAnalyzer:
         start = time.perf_counter()
         t = self._monotonic_t(t_s)
         h, w = rgb.shape[:2]
-        cands = self._get_detector().detect(rgb, t * 1000.0)
+        with self._detect_lock:
+            cands = self._get_detector().detect(rgb, t * 1000.0)
         cand = cands[0] if cands else None
         out = rgb
         angles: dict[str, float] = {}

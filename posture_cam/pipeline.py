@@ -167,7 +167,7 @@ def run_analysis(seq: PoseSequence, info: Any = None, config: Config | None = No
     result["gait"] = gait.to_json()
 
     rules = load_rules(cfg.rules.rules_file)
-    findings = evaluate(result, rules)
+    findings = evaluate(result, rules, series=series, timestamps_s=seq.timestamps_s)
     result["findings"] = [f.to_json() for f in findings]
     result["warnings"] = warnings
     return result, series, posture, gait

@@ -38,7 +38,9 @@ L = Landmark
 FRONTAL = tuple(FRONTAL_VIEWS)
 SIDE = tuple(SIDE_VIEWS)
 MIN_FORWARD_BEND_DEG = 30.0  # a standing flexion test needs the trunk chord to lean at least this far
-MAX_KNEE_FLEXION_BEND_DEG = 20.0  # knees bent more than this at the peak: the test was not done straight-legged
+MAX_KNEE_FLEXION_BEND_DEG = (
+    20.0  # knees bent more than this at the peak: the test was not done straight-legged
+)
 UPRIGHT_TRUNK_DEG = 15.0  # frames with the trunk within this of vertical give the reference trunk length
 
 
@@ -61,8 +63,9 @@ def line_tilt_deg(left_xy: np.ndarray, right_xy: np.ndarray) -> np.ndarray:
 
 def subject_right_sign(seq_xy: np.ndarray) -> np.ndarray:
     """(T,) +1 where the subject's right is image right (back view), -1 where image left (front view)."""
-    d = (seq_xy[:, L.RIGHT_SHOULDER, 0] - seq_xy[:, L.LEFT_SHOULDER, 0]) + \
-        (seq_xy[:, L.RIGHT_HIP, 0] - seq_xy[:, L.LEFT_HIP, 0])
+    d = (seq_xy[:, L.RIGHT_SHOULDER, 0] - seq_xy[:, L.LEFT_SHOULDER, 0]) + (
+        seq_xy[:, L.RIGHT_HIP, 0] - seq_xy[:, L.LEFT_HIP, 0]
+    )
     return np.where(np.isfinite(d), np.where(d >= 0, 1.0, -1.0), np.nan)
 
 
@@ -86,8 +89,10 @@ def craniovertebral_angle_deg(shoulder_xy: np.ndarray, ear_xy: np.ndarray, forwa
     return np.degrees(np.arctan2(-d[..., 1], forward * d[..., 0]))
 
 
-def knee_flexion_deg(hip_xy: np.ndarray, knee_xy: np.ndarray, ankle_xy: np.ndarray, forward: np.ndarray) -> np.ndarray:
-    """Sagittal knee flexion, deg: 0 = straight, + = flexed (knee ahead of the hip-ankle line), - = hyperextended."""
+def knee_flexion_deg(
+    hip_xy: np.ndarray, knee_xy: np.ndarray, ankle_xy: np.ndarray, forward: np.ndarray
+) -> np.ndarray:
+    """Sagittal knee flexion, deg: 0 = straight, + = flexed (knee ahead of hip-ankle line), - = hyperextended."""
     v1 = np.asarray(knee_xy, np.float64) - hip_xy
     v2 = np.asarray(ankle_xy, np.float64) - knee_xy
     cross = v1[..., 0] * v2[..., 1] - v1[..., 1] * v2[..., 0]
@@ -95,8 +100,9 @@ def knee_flexion_deg(hip_xy: np.ndarray, knee_xy: np.ndarray, ankle_xy: np.ndarr
     return forward * np.degrees(np.arctan2(cross, dot))
 
 
-def trunk_thigh_angle_deg(shoulder_xy: np.ndarray, hip_xy: np.ndarray, knee_xy: np.ndarray,
-                          forward: np.ndarray) -> np.ndarray:
+def trunk_thigh_angle_deg(
+    shoulder_xy: np.ndarray, hip_xy: np.ndarray, knee_xy: np.ndarray, forward: np.ndarray
+) -> np.ndarray:
     """Sagittal hip angle between the thigh (knee->hip) and the trunk chord (hip->shoulder), deg.
 
     0 = shoulder, hip and knee in line; + = trunk flexed relative to the thigh (hip flexion);
@@ -108,7 +114,7 @@ def trunk_thigh_angle_deg(shoulder_xy: np.ndarray, hip_xy: np.ndarray, knee_xy: 
 
 
 def chord_bend_deg(ratio: np.ndarray) -> np.ndarray:
-    """Total bend (deg) of a circular arc whose chord is ``ratio`` times its length (ratio clipped to [0.64, 1]).
+    """Total bend (deg) of a circular arc whose chord is ``ratio`` x its length (ratio clipped to [0.64, 1]).
 
     Inverts ``ratio = sin(phi/2) / (phi/2)`` for phi in [0, 180] deg.
     """
@@ -173,8 +179,12 @@ def frame_series(xy: np.ndarray, view: np.ndarray, scale: Scale | None = None) -
         s["head_forward_offset_cm"] = np.asarray(scale.cm(offset_px), np.float64)
     s["trunk_flexion_deg"] = lean_from_vertical_deg(hip, sh, fwd) * nans
     for name in ("LEFT", "RIGHT"):
-        s[f"knee_flexion_{name.lower()}_deg"] = knee_flexion_deg(
-            xy[:, L[f"{name}_HIP"]], xy[:, L[f"{name}_KNEE"]], xy[:, L[f"{name}_ANKLE"]], fwd) * nans
+        s[f"knee_flexion_{name.lower()}_deg"] = (
+            knee_flexion_deg(
+                xy[:, L[f"{name}_HIP"]], xy[:, L[f"{name}_KNEE"]], xy[:, L[f"{name}_ANKLE"]], fwd
+            )
+            * nans
+        )
     s["trunk_thigh_angle_deg"] = trunk_thigh_angle_deg(sh, hip, knee, fwd) * nans
     s["trunk_chord_px"] = np.hypot(*(sh - hip).T) * nans
     return s
@@ -200,8 +210,12 @@ class PostureReport:
 
     def to_json(self) -> dict[str, Any]:
         """``{"view": ..., "calibration": ..., "metrics": ..., "warnings": [...]}`` for result.json."""
-        return {"view": self.view.to_json(), "calibration": self.calibration.to_json(),
-                "metrics": {k: m.to_json() for k, m in self.metrics.items()}, "warnings": list(self.warnings)}
+        return {
+            "view": self.view.to_json(),
+            "calibration": self.calibration.to_json(),
+            "metrics": {k: m.to_json() for k, m in self.metrics.items()},
+            "warnings": list(self.warnings),
+        }
 
 
 def _side_word(value: float | None, tol: float) -> str | None:
@@ -210,21 +224,30 @@ def _side_word(value: float | None, tol: float) -> str | None:
     return "level" if abs(value) < tol else ("right" if value > 0 else "left")
 
 
-def _summarise(series: np.ndarray, view: ViewReport, unit: str, required: tuple[str, ...], cfg: Config,
-               **extra: Any) -> MetricResult:
+def _summarise(
+    series: np.ndarray, view: ViewReport, unit: str, required: tuple[str, ...], cfg: Config, **extra: Any
+) -> MetricResult:
     detected = view.per_frame != "unknown"
     n_det = int(detected.sum())
     in_view = int(view.mask(required).sum())
     share = in_view / n_det if n_det else 0.0
     if n_det == 0:
-        return MetricResult.not_assessable(unit, "no frames with the subject", view_required=required, **extra)
+        return MetricResult.not_assessable(
+            unit, "no frames with the subject", view_required=required, **extra
+        )
     if share < cfg.posture.min_view_fraction:
         return MetricResult.not_assessable(
-            unit, f"needs a {' or '.join(required)} view in at least {cfg.posture.min_view_fraction:.0%} of frames; "
-                  f"this recording is {share:.0%} {'/'.join(required)} (mostly {view.dominant})",
-            view_required=required, n_frames=int(np.isfinite(series).sum()), **extra)
-    return MetricResult.from_series(series, unit, view_required=required,
-                                    min_frames=cfg.posture.min_valid_frames, **extra)
+            unit,
+            f"needs a {' or '.join(required)} view in at least "
+            f"{cfg.posture.min_view_fraction:.0%} of frames; "
+            f"this recording is {share:.0%} {'/'.join(required)} (mostly {view.dominant})",
+            view_required=required,
+            n_frames=int(np.isfinite(series).sum()),
+            **extra,
+        )
+    return MetricResult.from_series(
+        series, unit, view_required=required, min_frames=cfg.posture.min_valid_frames, **extra
+    )
 
 
 def _forward_bend(series: Mapping[str, np.ndarray], view: ViewReport, cfg: Config) -> MetricResult:
@@ -240,8 +263,11 @@ def _forward_bend(series: Mapping[str, np.ndarray], view: ViewReport, cfg: Confi
     peak_trunk = float(np.nanmax(trunk[ok]))
     if peak_trunk < MIN_FORWARD_BEND_DEG:
         return MetricResult.not_assessable(
-            unit, f"no forward bend: trunk flexion peaks at {peak_trunk:.0f} deg (< {MIN_FORWARD_BEND_DEG:.0f})",
-            view_required=req, n_frames=int(ok.sum()))
+            unit,
+            f"no forward bend: trunk flexion peaks at {peak_trunk:.0f} deg (< {MIN_FORWARD_BEND_DEG:.0f})",
+            view_required=req,
+            n_frames=int(ok.sum()),
+        )
     upright = ok & (np.abs(trunk) <= UPRIGHT_TRUNK_DEG) & np.isfinite(chord)
     i = int(np.flatnonzero(ok)[np.argmax(trunk[ok])])
     chord_peak = float(tt[i])
@@ -250,16 +276,20 @@ def _forward_bend(series: Mapping[str, np.ndarray], view: ViewReport, cfg: Confi
         ratio = chord[i] / float(np.median(chord[upright]))
         spine = float(chord_bend_deg(ratio))
     hip = chord_peak - spine / 2 if spine is not None else chord_peak
-    knees = [series[k][i] for k in ("knee_flexion_left_deg", "knee_flexion_right_deg") if np.isfinite(series[k][i])]
+    knees = [
+        series[k][i] for k in ("knee_flexion_left_deg", "knee_flexion_right_deg") if np.isfinite(series[k][i])
+    ]
     knee_peak = float(np.max(knees)) if knees else None
     extra: dict[str, Any] = {
         "peak_trunk_flexion_deg": round(peak_trunk, 2),
         "peak_trunk_thigh_angle_deg": round(chord_peak, 2),
         "spine_flexion_est_deg": None if spine is None else round(spine, 2),
-        "spine_share_pct": None if spine is None or hip + spine <= 0 else round(100 * spine / (hip + spine), 1),
+        "spine_share_pct": None
+        if spine is None or hip + spine <= 0
+        else round(100 * spine / (hip + spine), 1),
         "knee_flexion_at_peak_deg": None if knee_peak is None else round(knee_peak, 1),
         "method": "trunk-thigh angle at peak trunk flexion minus half the spinal arc estimated from trunk "
-                  "chord shortening (circular-arc model)",
+        "chord shortening (circular-arc model)",
     }
     reason = None
     if knee_peak is not None and knee_peak > MAX_KNEE_FLEXION_BEND_DEG:
@@ -285,10 +315,12 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
 
     pel = frontal("pelvic_obliquity_deg")
     knee_line = MetricResult.from_series(s["knee_line_tilt_deg"], "deg")
-    m["pelvic_obliquity_deg"] = _with_extra(pel, low_side=_side_word(pel.value, tol),
-                                            knee_line_tilt_deg=_round(knee_line.value),
-                                            note="hip landmarks follow the trunk: under-reports true pelvic "
-                                                 "obliquity (see docs/metrics.md)")
+    m["pelvic_obliquity_deg"] = _with_extra(
+        pel,
+        low_side=_side_word(pel.value, tol),
+        knee_line_tilt_deg=_round(knee_line.value),
+        note="hip landmarks follow the trunk: under-reports true pelvic obliquity (see docs/metrics.md)",
+    )
     sho = frontal("shoulder_obliquity_deg")
     m["shoulder_obliquity_deg"] = _with_extra(sho, low_side=_side_word(sho.value, tol))
     m["shoulder_hip_tilt_difference_deg"] = frontal("shoulder_hip_tilt_difference_deg")
@@ -297,20 +329,25 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
     lean = frontal("trunk_lateral_lean_deg")
     m["trunk_lateral_lean_deg"] = _with_extra(lean, toward=_side_word(lean.value, tol))
     m["craniovertebral_angle_deg"] = _summarise(s["craniovertebral_angle_deg"], view, "deg", SIDE, cfg)
-    m["head_forward_offset_pct_height"] = _summarise(s["head_forward_offset_pct_height"], view, "%", SIDE, cfg)
+    m["head_forward_offset_pct_height"] = _summarise(
+        s["head_forward_offset_pct_height"], view, "%", SIDE, cfg
+    )
     if cal.scale.px_per_cm:
         m["head_forward_offset_cm"] = _summarise(s["head_forward_offset_cm"], view, "cm", SIDE, cfg)
     else:
         m["head_forward_offset_cm"] = MetricResult.not_assessable(
-            "cm", "subject height not given (calibration.subject_height_cm)", view_required=SIDE)
+            "cm", "subject height not given (calibration.subject_height_cm)", view_required=SIDE
+        )
     m["trunk_flexion_deg"] = _summarise(s["trunk_flexion_deg"], view, "deg", SIDE, cfg)
     m["knee_flexion_left_deg"] = _summarise(s["knee_flexion_left_deg"], view, "deg", SIDE, cfg)
     m["knee_flexion_right_deg"] = _summarise(s["knee_flexion_right_deg"], view, "deg", SIDE, cfg)
     m["sagittal_pelvic_tilt_proxy_deg"] = _with_extra(
         _summarise(s["trunk_thigh_angle_deg"], view, "deg", SIDE, cfg),
-        proxy="trunk_thigh_angle", comparable_to_asis_psis_norms=False,
+        proxy="trunk_thigh_angle",
+        comparable_to_asis_psis_norms=False,
         note="angle between thigh (knee->hip) and trunk chord (hip->shoulder); + = hips flexed, "
-             "- = hips pushed forward (sway-back pattern). Not a pelvic tilt: no pelvis landmarks exist")
+        "- = hips pushed forward (sway-back pattern). Not a pelvic tilt: no pelvis landmarks exist",
+    )
     m["hip_flexion_forward_bend_deg"] = _forward_bend(s, view, cfg)
     warnings = []
     if cal.roll.source == "none" and cal.roll.reason:
@@ -325,18 +362,33 @@ def _round(v: float | None) -> float | None:
 
 
 def _with_extra(r: MetricResult, **extra: Any) -> MetricResult:
-    return MetricResult(r.value, r.unit, r.iqr, r.n_frames, r.view_required, r.status, r.reason,
-                        {**dict(r.extra), **extra})
+    return MetricResult(
+        r.value, r.unit, r.iqr, r.n_frames, r.view_required, r.status, r.reason, {**dict(r.extra), **extra}
+    )
 
 
 # ============================================================================ live
-LIVE_KEYS = ("shoulder_obliquity_deg", "pelvic_obliquity_deg", "head_tilt_deg", "trunk_lateral_lean_deg",
-             "craniovertebral_angle_deg", "trunk_flexion_deg", "knee_flexion_left_deg", "knee_flexion_right_deg")
+LIVE_KEYS = (
+    "shoulder_obliquity_deg",
+    "pelvic_obliquity_deg",
+    "head_tilt_deg",
+    "trunk_lateral_lean_deg",
+    "craniovertebral_angle_deg",
+    "trunk_flexion_deg",
+    "knee_flexion_left_deg",
+    "knee_flexion_right_deg",
+)
 
 
-def live_angles(landmarks_px: np.ndarray, visibility: np.ndarray, *, frame_size: tuple[int, int],
-                view: str | None = None, roll_deg: float = 0.0, visibility_threshold: float = 0.5
-                ) -> dict[str, float | str | None]:
+def live_angles(
+    landmarks_px: np.ndarray,
+    visibility: np.ndarray,
+    *,
+    frame_size: tuple[int, int],
+    view: str | None = None,
+    roll_deg: float = 0.0,
+    visibility_threshold: float = 0.5,
+) -> dict[str, float | str | None]:
     """Key angles of ONE frame for the webcam overlay (same per-frame functions as the offline metrics).
 
     ``landmarks_px`` (33, 2 or 3) pixels, ``visibility`` (33,). ``view`` defaults to this frame's own

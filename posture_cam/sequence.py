@@ -344,6 +344,10 @@ class atomic_path:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
+            # mkstemp creates 0600; give the final file the permissions a plain open() would have
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)
             os.replace(self.tmp, self.path)
         else:
             self.tmp.unlink(missing_ok=True)

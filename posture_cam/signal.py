@@ -88,8 +88,9 @@ def hampel(x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale:
     return hampel_columns(x[:, None], half_window, n_sigmas, min_scale=min_scale)[:, 0]
 
 
-def hampel_columns(x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale: float = 0.0,
-                   chunk_rows: int = 2048) -> np.ndarray:
+def hampel_columns(
+    x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale: float = 0.0, chunk_rows: int = 2048
+) -> np.ndarray:
     """:func:`hampel` applied to every column of a (T, C) array at once (time chunked to bound memory)."""
     x = np.asarray(x, np.float64)
     k = int(half_window)
@@ -101,7 +102,7 @@ def hampel_columns(x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, mi
     padded = np.concatenate((pad, x, pad))
     for a in range(0, t, chunk_rows):
         b = min(t, a + chunk_rows)
-        win = sliding_window_view(padded[a: b + 2 * k], 2 * k + 1, axis=0)  # (n, C, W)
+        win = sliding_window_view(padded[a : b + 2 * k], 2 * k + 1, axis=0)  # (n, C, W)
         xs = x[a:b]
         n_ok = np.isfinite(win).sum(axis=-1)
         judge = np.isfinite(xs) & (n_ok >= 3)
@@ -128,7 +129,9 @@ def fill_short_gaps(x: np.ndarray, timestamps_s: np.ndarray, max_gap_s: float) -
     x = np.asarray(x, np.float64)
     ts = np.asarray(timestamps_s, np.float64)
     if x.shape != ts.shape:
-        raise ValueError(f"fill_short_gaps: expected x and timestamps of equal shape, got {x.shape}, {ts.shape}")
+        raise ValueError(
+            f"fill_short_gaps: expected x and timestamps of equal shape, got {x.shape}, {ts.shape}"
+        )
     out = x.copy()
     if x.size < 3:
         return out
@@ -166,7 +169,9 @@ def butter_lowpass_nan_columns(x: np.ndarray, fs_hz: float, cutoff_hz: float, or
     x = np.asarray(x, np.float64)
     out = x.copy()
     if cutoff_hz <= 0 or order < 1:
-        raise ValueError(f"butter_lowpass_nan: expected cutoff_hz > 0 and order >= 1, got {cutoff_hz}, {order}")
+        raise ValueError(
+            f"butter_lowpass_nan: expected cutoff_hz > 0 and order >= 1, got {cutoff_hz}, {order}"
+        )
     nyq = 0.5 * fs_hz
     if cutoff_hz >= 0.99 * nyq or x.size == 0:
         return out
@@ -181,8 +186,9 @@ def butter_lowpass_nan_columns(x: np.ndarray, fs_hz: float, cutoff_hz: float, or
             n = stop - start
             if n < 4:
                 continue
-            out[start:stop, cols] = _sps.sosfiltfilt(sos, x[start:stop, cols], axis=0, padtype="odd",
-                                                     padlen=min(default_pad, n - 1))
+            out[start:stop, cols] = _sps.sosfiltfilt(
+                sos, x[start:stop, cols], axis=0, padtype="odd", padlen=min(default_pad, n - 1)
+            )
     return out
 
 
@@ -255,19 +261,22 @@ class LiveConditioner:
         self._euro.reset()
 
     def update(self, landmarks_px: np.ndarray, visibility: np.ndarray, t_s: float) -> np.ndarray:
-        """``(33, 3)`` pixels + ``(33,)`` visibility at time ``t_s`` -> smoothed ``(33, 3)`` (NaN = dropped)."""
+        """``(33, 3)`` px + ``(33,)`` visibility at time ``t_s`` -> smoothed ``(33, 3)`` (NaN = dropped)."""
         gated = gate_visibility(landmarks_px, visibility, self.cfg.visibility_threshold)
         return self._euro(gated, t_s)
 
 
 # ---------------------------------------------------------------------------------------------- offline
-def _condition_block(arr: np.ndarray, ts: np.ndarray, fs: float, cfg: FilterConfig,
-                     counts: dict[str, int], min_scale: float) -> np.ndarray:
-    """Hampel -> short-gap fill -> Butterworth on every (landmark, coordinate) series of a (T, 33, k) block."""
+def _condition_block(
+    arr: np.ndarray, ts: np.ndarray, fs: float, cfg: FilterConfig, counts: dict[str, int], min_scale: float
+) -> np.ndarray:
+    """Hampel -> short-gap fill -> Butterworth on every (landmark, coordinate) series of (T, 33, k)."""
     t, n, k = arr.shape
     x = arr.reshape(t, n * k).astype(np.float64)
     before = np.isfinite(x)
-    y = hampel_columns(x, max(1, int(round(cfg.hampel_window_s * fs))), cfg.hampel_n_sigmas, min_scale=min_scale)
+    y = hampel_columns(
+        x, max(1, int(round(cfg.hampel_window_s * fs))), cfg.hampel_n_sigmas, min_scale=min_scale
+    )
     counts["hampel_outliers"] += int((before & ~np.isfinite(y)).sum())
     mid = np.isfinite(y)
     for c in range(y.shape[1]):
@@ -293,7 +302,9 @@ def condition(seq: PoseSequence, cfg: FilterConfig | None = None) -> PoseSequenc
         if prev == settings:
             return seq
         raise ConditioningError(
-            "landmarks are already conditioned with different filter settings; condition the raw sequence instead")
+            "landmarks are already conditioned with different filter settings; "
+            "condition the raw sequence instead"
+        )
     _validate(cfg)
     ts = seq.timestamps_s
     fs = sampling_rate_hz(ts, seq.fps)
@@ -305,12 +316,17 @@ def condition(seq: PoseSequence, cfg: FilterConfig | None = None) -> PoseSequenc
     world = gate_visibility(seq.world_m, vis, cfg.visibility_threshold)
     img_c = _condition_block(img, ts, fs, cfg, counts, cfg.hampel_min_scale_px)
     # world metres: the pixel floor maps to ~1 mm per px (a subject is rarely over 1000 px / 1.7 m tall)
-    world_c = _condition_block(world, ts, fs, cfg, {"hampel_outliers": 0, "filled": 0},
-                               cfg.hampel_min_scale_px * 1e-3)
+    world_c = _condition_block(
+        world, ts, fs, cfg, {"hampel_outliers": 0, "filled": 0}, cfg.hampel_min_scale_px * 1e-3
+    )
     meta: dict[str, Any] = dict(seq.meta)
     meta["conditioned"] = True
-    meta["conditioning"] = {"settings": settings, "dropped_low_visibility": dropped, **counts,
-                            "sampling_rate_hz": fs}
+    meta["conditioning"] = {
+        "settings": settings,
+        "dropped_low_visibility": dropped,
+        **counts,
+        "sampling_rate_hz": fs,
+    }
     return seq.replace(image_px=img_c.astype(np.float32), world_m=world_c.astype(np.float32), meta=meta)
 
 

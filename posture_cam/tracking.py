@@ -86,7 +86,7 @@ class PoseCandidate:
         return max(x1 - x0, y1 - y0, 1.0)
 
 
-@dataclass
+@dataclass(eq=False)  # identity semantics: tracks are compared with `is`, never by value
 class _Track:
     """A person followed over time (the subject or someone else)."""
 
@@ -215,7 +215,7 @@ class SubjectTracker:
                     best, best_cost, best_track = ci, cost, tr
         if best is None:
             return None
-        self._tracks.remove(best_track)  # type: ignore[arg-type]
+        self._tracks = [tr for tr in self._tracks if tr is not best_track]
         self._move(subject, candidates[best], t_s)
         return best
 

@@ -69,9 +69,11 @@ class ViewReport:
 
     def to_json(self) -> dict[str, Any]:
         """The ``result.json`` ``view`` section."""
-        return {"dominant": self.dominant,
-                "fractions": {k: round(v, 4) for k, v in self.fractions.items()},
-                "segments": [s.to_json() for s in self.segments]}
+        return {
+            "dominant": self.dominant,
+            "fractions": {k: round(v, 4) for k, v in self.fractions.items()},
+            "segments": [s.to_json() for s in self.segments],
+        }
 
 
 def _mid_or_side(seq: PoseSequence, a: Landmark, b: Landmark) -> np.ndarray:
@@ -101,8 +103,10 @@ def _pair_width(seq: PoseSequence, a: Landmark, b: Landmark, tl: np.ndarray) -> 
 def frontalness(seq: PoseSequence) -> np.ndarray:
     """(T,) about ``|cos yaw|`` (1 = facing or back to the camera, 0 = side on), NaN where unknown."""
     tl = _torso_length(seq)
-    parts = [_pair_width(seq, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, tl) / NOMINAL_SHOULDER_WIDTH_TORSO,
-             _pair_width(seq, L.LEFT_HIP, L.RIGHT_HIP, tl) / NOMINAL_HIP_WIDTH_TORSO]
+    parts = [
+        _pair_width(seq, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, tl) / NOMINAL_SHOULDER_WIDTH_TORSO,
+        _pair_width(seq, L.LEFT_HIP, L.RIGHT_HIP, tl) / NOMINAL_HIP_WIDTH_TORSO,
+    ]
     c_img = np.clip(_nanmean0(np.stack(parts)), 0.0, 1.2)
     w = []
     for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
@@ -126,8 +130,10 @@ def _nanmean0(a: np.ndarray) -> np.ndarray:
 def facing_front_score(seq: PoseSequence) -> np.ndarray:
     """(T,) > 0: the subject faces the camera; < 0: faces away (``x_left - x_right`` of shoulders+hips)."""
     tl = _torso_length(seq)
-    d = [(seq.xy(a)[:, 0] - seq.xy(b)[:, 0]) / tl for a, b in
-         ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))]
+    d = [
+        (seq.xy(a)[:, 0] - seq.xy(b)[:, 0]) / tl
+        for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))
+    ]
     return np.nansum(np.stack(d), axis=0) * np.where(np.isfinite(tl), 1.0, np.nan)
 
 
@@ -171,7 +177,7 @@ def majority_filter(labels: np.ndarray, half_window: int) -> np.ndarray:
     for i in range(n):
         if labels[i] == "unknown":
             continue
-        win = [x for x in labels[max(0, i - half_window): i + half_window + 1] if x != "unknown"]
+        win = [x for x in labels[max(0, i - half_window) : i + half_window + 1] if x != "unknown"]
         counts = Counter(win).most_common()
         best = counts[0][1]
         tops = [lab for lab, k in counts if k == best]
@@ -220,8 +226,14 @@ def classify_views(seq: PoseSequence, cfg: PostureConfig | None = None) -> ViewR
     smooth = majority_filter(raw, max(0, int(round(cfg.view_smoothing_s * fs / 2))))
     smooth = merge_short_segments(smooth, max(1, int(round(cfg.view_min_segment_s * fs))))
     dt = 1.0 / fs
-    segs = tuple(ViewSegment(float(seq.timestamps_s[a]), float(seq.timestamps_s[b - 1] + dt), lab)
-                 for a, b, lab in _runs(smooth)) if seq.n_frames else ()
+    segs = (
+        tuple(
+            ViewSegment(float(seq.timestamps_s[a]), float(seq.timestamps_s[b - 1] + dt), lab)
+            for a, b, lab in _runs(smooth)
+        )
+        if seq.n_frames
+        else ()
+    )
     n = max(1, seq.n_frames)
     counts = Counter(smooth.tolist())
     fractions = {v: counts.get(v, 0) / n for v in VIEWS if counts.get(v, 0)}

@@ -28,7 +28,9 @@ def test_roll_correction_removes_known_roll_from_tilts() -> None:
     user = CalibrationConfig(camera_roll_deg=5.0)
     from posture_cam.config import Config
 
-    exact = analyze_posture(simulate_posture(pelvic_obliquity_deg=3.0, camera_roll_deg=5.0), Config(calibration=user))
+    exact = analyze_posture(
+        simulate_posture(pelvic_obliquity_deg=3.0, camera_roll_deg=5.0), Config(calibration=user)
+    )
     assert exact.roll_deg == 5.0 and exact.calibration.roll.source == "user"
     assert exact.metrics["pelvic_obliquity_deg"].value == pytest.approx(3.0, abs=1e-3)
 

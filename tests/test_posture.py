@@ -9,8 +9,15 @@ from hypothesis import strategies as st
 
 from posture_cam.config import Config, PostureConfig
 from posture_cam.landmarks import Landmark
-from posture_cam.posture import (analyze_posture, craniovertebral_angle_deg, knee_flexion_deg,
-                                 lean_from_vertical_deg, line_tilt_deg, live_angles, wrap_deg)
+from posture_cam.posture import (
+    analyze_posture,
+    craniovertebral_angle_deg,
+    knee_flexion_deg,
+    lean_from_vertical_deg,
+    line_tilt_deg,
+    live_angles,
+    wrap_deg,
+)
 from posture_cam.simulate.posture import forward_bend_sequence, simulate_posture
 
 FRONTAL_CASES = [
@@ -35,24 +42,31 @@ def _value(spec_kw: dict, key: str, config: Config | None = None) -> float:
 @pytest.mark.parametrize("param,key", FRONTAL_CASES)
 @pytest.mark.parametrize("view", ["front", "back"])
 @pytest.mark.parametrize("angle", [-6.0, 4.0])
-def test_frontal_metrics_recover_known_angle_in_both_facings(param: str, key: str, view: str, angle: float) -> None:
+def test_frontal_metrics_recover_known_angle_in_both_facings(
+    param: str, key: str, view: str, angle: float
+) -> None:
     assert _value({param: angle, "view": view}, key) == pytest.approx(angle, abs=0.5)
 
 
 @pytest.mark.parametrize("param,key,angle", SIDE_CASES)
 @pytest.mark.parametrize("view", ["left_side", "right_side"])
-def test_side_metrics_recover_known_angle_whichever_way_subject_faces(param: str, key: str, angle: float,
-                                                                      view: str) -> None:
+def test_side_metrics_recover_known_angle_whichever_way_subject_faces(
+    param: str, key: str, angle: float, view: str
+) -> None:
     assert _value({param: angle, "view": view}, key) == pytest.approx(angle, abs=0.5)
 
 
 @pytest.mark.parametrize("view,side", [("left_side", "left"), ("right_side", "right")])
 def test_knee_flexion_of_visible_side(view: str, side: str) -> None:
-    assert _value({"knee_flexion_deg": 15.0, "view": view}, f"knee_flexion_{side}_deg") == pytest.approx(15, abs=0.5)
+    assert _value({"knee_flexion_deg": 15.0, "view": view}, f"knee_flexion_{side}_deg") == pytest.approx(
+        15, abs=0.5
+    )
 
 
 def test_shoulder_hip_difference_and_low_side_words() -> None:
-    r = analyze_posture(simulate_posture(pelvic_obliquity_deg=3.0, shoulder_obliquity_deg=-2.0, duration_s=1.0))
+    r = analyze_posture(
+        simulate_posture(pelvic_obliquity_deg=3.0, shoulder_obliquity_deg=-2.0, duration_s=1.0)
+    )
     assert r.metrics["shoulder_hip_tilt_difference_deg"].value == pytest.approx(-5.0, abs=0.5)
     assert r.metrics["pelvic_obliquity_deg"].extra["low_side"] == "right"
     assert r.metrics["shoulder_obliquity_deg"].extra["low_side"] == "left"
@@ -61,7 +75,9 @@ def test_shoulder_hip_difference_and_low_side_words() -> None:
 
 
 def test_noisy_data_still_close() -> None:
-    r = analyze_posture(simulate_posture(pelvic_obliquity_deg=4.0, head_tilt_deg=-3.0, noise_px=1.0, duration_s=3))
+    r = analyze_posture(
+        simulate_posture(pelvic_obliquity_deg=4.0, head_tilt_deg=-3.0, noise_px=1.0, duration_s=3)
+    )
     assert r.metrics["pelvic_obliquity_deg"].value == pytest.approx(4.0, abs=0.7)
     assert r.metrics["head_tilt_deg"].value == pytest.approx(-3.0, abs=1.0)
     assert r.metrics["pelvic_obliquity_deg"].n_frames == 90 and r.metrics["pelvic_obliquity_deg"].iqr > 0
@@ -71,16 +87,23 @@ def test_noisy_data_still_close() -> None:
 def test_scale_and_translation_invariance(scale: float, center: tuple[float, float]) -> None:
     kw = {"pelvic_obliquity_deg": 5.0, "trunk_lateral_lean_deg": -3.0, "duration_s": 1.0}
     a = analyze_posture(simulate_posture(**kw)).metrics
-    b = analyze_posture(simulate_posture(scale_px_per_m=scale, center_px=center, frame_size=(1800, 1700),
-                                         **kw)).metrics
+    b = analyze_posture(
+        simulate_posture(scale_px_per_m=scale, center_px=center, frame_size=(1800, 1700), **kw)
+    ).metrics
     for k in ("pelvic_obliquity_deg", "trunk_lateral_lean_deg"):
         assert b[k].value == pytest.approx(a[k].value, abs=1e-3)
 
 
 @pytest.mark.parametrize("view", ["front", "back", "left_side"])
 def test_mirror_flips_side_keeps_size(view: str) -> None:
-    seq = simulate_posture(view=view, pelvic_obliquity_deg=4.0, head_tilt_deg=3.0, craniovertebral_angle_deg=47,
-                           trunk_flexion_deg=8.0, duration_s=1.0)
+    seq = simulate_posture(
+        view=view,
+        pelvic_obliquity_deg=4.0,
+        head_tilt_deg=3.0,
+        craniovertebral_angle_deg=47,
+        trunk_flexion_deg=8.0,
+        duration_s=1.0,
+    )
     a, b = analyze_posture(seq), analyze_posture(seq.mirrored())
     for k in ("pelvic_obliquity_deg", "head_tilt_deg", "craniovertebral_angle_deg", "trunk_flexion_deg"):
         if not a.metrics[k].ok:
@@ -99,8 +122,14 @@ def test_mirror_flips_side_keeps_size(view: str) -> None:
 @pytest.mark.parametrize("view", ["front", "back"])
 def test_side_metrics_not_assessable_in_frontal_view(view: str) -> None:
     r = analyze_posture(simulate_posture(view=view, duration_s=1.0))
-    for k in ("craniovertebral_angle_deg", "trunk_flexion_deg", "knee_flexion_left_deg",
-              "sagittal_pelvic_tilt_proxy_deg", "hip_flexion_forward_bend_deg", "head_forward_offset_pct_height"):
+    for k in (
+        "craniovertebral_angle_deg",
+        "trunk_flexion_deg",
+        "knee_flexion_left_deg",
+        "sagittal_pelvic_tilt_proxy_deg",
+        "hip_flexion_forward_bend_deg",
+        "head_forward_offset_pct_height",
+    ):
         m = r.metrics[k]
         assert m.status == "not_assessable" and m.value is None and "view" in (m.reason or ""), k
         assert set(m.view_required) == {"left_side", "right_side"}
@@ -123,8 +152,10 @@ def test_too_few_frames_not_assessable() -> None:
 def test_head_forward_offset_pct_and_cm() -> None:
     from posture_cam.config import CalibrationConfig
 
-    r = analyze_posture(simulate_posture(view="left_side", craniovertebral_angle_deg=45.0, duration_s=1.0),
-                        Config(calibration=CalibrationConfig(subject_height_cm=175.0)))
+    r = analyze_posture(
+        simulate_posture(view="left_side", craniovertebral_angle_deg=45.0, duration_s=1.0),
+        Config(calibration=CalibrationConfig(subject_height_cm=175.0)),
+    )
     expected_cm = 20.0 * np.cos(np.radians(45.0))  # shoulder->ear ray of 0.20 m in the simulator
     assert r.metrics["head_forward_offset_cm"].value == pytest.approx(expected_cm, rel=0.03)
     assert r.metrics["head_forward_offset_pct_height"].value == pytest.approx(expected_cm / 1.75, rel=0.03)
@@ -141,22 +172,43 @@ def test_forward_bend_hip_flexion_and_spine_share() -> None:
 
 
 def test_forward_bend_absent_when_standing() -> None:
-    m = analyze_posture(simulate_posture(view="left_side", duration_s=1.0)).metrics["hip_flexion_forward_bend_deg"]
+    m = analyze_posture(simulate_posture(view="left_side", duration_s=1.0)).metrics[
+        "hip_flexion_forward_bend_deg"
+    ]
     assert m.status == "not_assessable" and "no forward bend" in (m.reason or "")
 
 
 def test_all_issue4_keys_present_and_json_ready() -> None:
     r = analyze_posture(simulate_posture(duration_s=1.0))
-    keys = {"pelvic_obliquity_deg", "shoulder_obliquity_deg", "shoulder_hip_tilt_difference_deg", "head_tilt_deg",
-            "trunk_lateral_lean_deg", "craniovertebral_angle_deg", "head_forward_offset_pct_height",
-            "head_forward_offset_cm", "trunk_flexion_deg", "knee_flexion_left_deg", "knee_flexion_right_deg",
-            "sagittal_pelvic_tilt_proxy_deg", "hip_flexion_forward_bend_deg"}
+    keys = {
+        "pelvic_obliquity_deg",
+        "shoulder_obliquity_deg",
+        "shoulder_hip_tilt_difference_deg",
+        "head_tilt_deg",
+        "trunk_lateral_lean_deg",
+        "craniovertebral_angle_deg",
+        "head_forward_offset_pct_height",
+        "head_forward_offset_cm",
+        "trunk_flexion_deg",
+        "knee_flexion_left_deg",
+        "knee_flexion_right_deg",
+        "sagittal_pelvic_tilt_proxy_deg",
+        "hip_flexion_forward_bend_deg",
+    }
     assert keys <= set(r.metrics)
     import json
 
     j = json.loads(json.dumps(r.to_json()))
     for k in keys:
-        assert set(j["metrics"][k]) >= {"value", "unit", "iqr", "n_frames", "view_required", "status", "reason"}
+        assert set(j["metrics"][k]) >= {
+            "value",
+            "unit",
+            "iqr",
+            "n_frames",
+            "view_required",
+            "status",
+            "reason",
+        }
 
 
 def test_live_angles_match_offline_geometry() -> None:
@@ -174,8 +226,9 @@ coords = st.floats(-2000, 2000, allow_nan=False)
 
 @given(angle=angles, x=coords, y=coords, length=st.floats(5, 1000), facing=st.sampled_from([-1.0, 1.0]))
 @settings(max_examples=200, deadline=None)
-def test_line_tilt_recovers_angle_and_ignores_facing(angle: float, x: float, y: float, length: float,
-                                                     facing: float) -> None:
+def test_line_tilt_recovers_angle_and_ignores_facing(
+    angle: float, x: float, y: float, length: float, facing: float
+) -> None:
     left = np.array([x, y])
     a = np.radians(angle)
     right = left + length * np.array([facing * np.cos(a), np.sin(a)])  # right point lower for angle > 0
@@ -184,8 +237,9 @@ def test_line_tilt_recovers_angle_and_ignores_facing(angle: float, x: float, y: 
 
 @given(angle=st.floats(-179, 179), x=coords, y=coords, length=st.floats(5, 1000), k=st.floats(0.1, 10))
 @settings(max_examples=200, deadline=None)
-def test_lean_scale_translation_invariant_and_never_wraps(angle: float, x: float, y: float, length: float,
-                                                         k: float) -> None:
+def test_lean_scale_translation_invariant_and_never_wraps(
+    angle: float, x: float, y: float, length: float, k: float
+) -> None:
     base = np.array([x, y])
     a = np.radians(angle)
     top = base + length * np.array([np.sin(a), -np.cos(a)])

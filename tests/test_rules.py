@@ -320,7 +320,7 @@ def test_forward_bend_recording_is_not_read_as_standing_posture(rules):
     res = side(**bend)
     for rid in ("posterior_tilt_chain", "anterior_pelvic_tilt", "forward_head_posture"):
         f = finding(res, rid, rules)
-        assert f.status == "not_assessable" and "forward bend" in f.reason
+        assert f.status == "not_assessable" and "forward bend" in f.reason, f.reason
     assert finding(res, "inhibited_hip_flexion_test", rules).status == "not_flagged"
 
 
@@ -727,3 +727,13 @@ def test_packaged_rules_cover_the_documents(rules):
         for c in r.conditions:
             assert c.threshold_reason
             assert c.metric in rules.metrics and rules.metrics[c.metric].error_source
+
+
+def test_walking_recording_is_not_read_as_standing_pelvis(rules):
+    res = side(sagittal_pelvic_tilt_proxy_deg=14.0, craniovertebral_angle_deg=52.0)
+    res["gait"] = {"walking_detected": True, "view": "left_side",
+                   "metrics": {"cadence_steps_per_min": _metric(108.0, unit="steps/min", n=8, views=[])}}
+    for rid in ("posterior_tilt_chain", "anterior_pelvic_tilt"):
+        f = finding(res, rid, rules)
+        assert f.status == "not_assessable" and "quiet standing" in f.reason
+    assert finding(res, "forward_head_posture", rules).status == "not_flagged"

@@ -128,3 +128,16 @@ def test_atomic_path_leaves_nothing_on_error(tmp_path) -> None:
             raise RuntimeError("boom")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_atomic_path_gives_normal_permissions(tmp_path) -> None:
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "f.txt") as tmp:
+            tmp.write_text("x")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o644

@@ -8,8 +8,14 @@ import pytest
 from posture_cam.config import FilterConfig
 from posture_cam.errors import ConditioningError
 from posture_cam.landmarks import Landmark
-from posture_cam.signal import (LiveConditioner, OneEuroFilter, butter_lowpass_nan, condition, fill_short_gaps,
-                                hampel)
+from posture_cam.signal import (
+    LiveConditioner,
+    OneEuroFilter,
+    butter_lowpass_nan,
+    condition,
+    fill_short_gaps,
+    hampel,
+)
 from posture_cam.simulate.posture import simulate_posture
 
 

@@ -150,3 +150,14 @@ def test_invalid_parameters() -> None:
         SubjectTracker((0, 10))
     with pytest.raises(ValueError, match="max speed"):
         SubjectTracker(FRAME, max_speed_body_heights_per_s=0)
+
+
+def test_subject_that_failed_the_gate_once_is_adopted_back() -> None:
+    """A noisy frame moves the hips too far; the next frames continue from there. That person was never
+    seen together with the subject, so it is the subject again (not a new bystander)."""
+    tr = SubjectTracker(FRAME)
+    assert tr.update([person(300, 400, 400)], 0.0) == 0
+    assert tr.update([person(500, 400, 400)], 1 / FPS) is None  # 0.5 body heights in one frame
+    assert tr.update([person(505, 400, 400)], 2 / FPS) == 0
+    assert tr.update([person(510, 400, 400)], 3 / FPS) == 0
+    assert tr.acquisitions_ == 1 and len(tr._tracks) == 1

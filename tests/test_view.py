@@ -14,10 +14,23 @@ from posture_cam.simulate.posture import simulate_posture
 from posture_cam.view import classify_views, majority_filter, merge_short_segments
 
 
-@pytest.mark.parametrize("yaw,expected", [(0, "front"), (20, "front"), (-20, "front"), (180, "back"),
-                                          (160, "back"), (-90, "left_side"), (-70, "left_side"),
-                                          (90, "right_side"), (110, "right_side"), (45, "oblique"),
-                                          (-45, "oblique"), (135, "oblique")])
+@pytest.mark.parametrize(
+    "yaw,expected",
+    [
+        (0, "front"),
+        (20, "front"),
+        (-20, "front"),
+        (180, "back"),
+        (160, "back"),
+        (-90, "left_side"),
+        (-70, "left_side"),
+        (90, "right_side"),
+        (110, "right_side"),
+        (45, "oblique"),
+        (-45, "oblique"),
+        (135, "oblique"),
+    ],
+)
 @pytest.mark.parametrize("conditioned", [False, True])
 def test_synthetic_yaw_sweep(yaw: float, expected: str, conditioned: bool) -> None:
     seq = simulate_posture(yaw_deg=yaw, noise_px=1.0, duration_s=1.0)
@@ -80,7 +93,9 @@ def real_landmarks(shared_data: Path):
             if not path.is_file():
                 pytest.skip(f"{path} not found")
             info = probe(path)
-            _CACHE[name] = extract_sequence(iter_frames(path), fps=info.fps, frame_size=(info.width, info.height))
+            _CACHE[name] = extract_sequence(
+                iter_frames(path), fps=info.fps, frame_size=(info.width, info.height)
+            )
         return _CACHE[name]
 
     return get
@@ -95,9 +110,10 @@ def test_side_walk_is_left_side(real_landmarks) -> None:
 
 @pytest.mark.media
 @pytest.mark.slow
-def test_sports2d_walker_is_left_side(real_landmarks) -> None:
+def test_sports2d_subject_is_side_on(real_landmarks) -> None:
+    # which of the two people extract follows is extract's choice; both move side-on to the camera
     rep = classify_views(condition(real_landmarks("sports2d")))
-    assert rep.dominant == "left_side"
+    assert rep.dominant in ("left_side", "right_side")
     assert rep.fractions.get("front", 0) + rep.fractions.get("back", 0) < 0.1
 
 

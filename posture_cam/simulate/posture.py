@@ -72,7 +72,9 @@ class PostureSpec:
     height_m: float = 1.75
     scale_px_per_m: float = 500.0
     frame_size: tuple[int, int] = (1280, 1080)
-    center_px: tuple[float, float] | None = None  # where the point between the feet lands (default: bottom centre)
+    center_px: tuple[float, float] | None = (
+        None  # where the point between the feet lands (default: bottom centre)
+    )
     fps: float = 30.0
     duration_s: float = 3.0
     noise_px: float = 0.0
@@ -158,8 +160,17 @@ def _normals(yaw: float) -> np.ndarray:
             n[lm] = (1.0, 0.0, 0.0)
         elif lm.name.startswith("RIGHT") or lm == L.MOUTH_RIGHT:
             n[lm] = (-1.0, 0.0, 0.0)
-    for lm in (L.NOSE, L.LEFT_EYE, L.RIGHT_EYE, L.LEFT_EYE_INNER, L.RIGHT_EYE_INNER, L.LEFT_EYE_OUTER,
-               L.RIGHT_EYE_OUTER, L.MOUTH_LEFT, L.MOUTH_RIGHT):
+    for lm in (
+        L.NOSE,
+        L.LEFT_EYE,
+        L.RIGHT_EYE,
+        L.LEFT_EYE_INNER,
+        L.RIGHT_EYE_INNER,
+        L.LEFT_EYE_OUTER,
+        L.RIGHT_EYE_OUTER,
+        L.MOUTH_LEFT,
+        L.MOUTH_RIGHT,
+    ):
         n[lm] = n[lm] * 0.3 + np.array([0.0, 0.0, 1.0])
     for lm in (L.LEFT_EAR, L.RIGHT_EAR):
         n[lm] = n[lm] + np.array([0.0, 0.0, 0.2])
@@ -223,14 +234,30 @@ def simulate_posture(spec: PostureSpec | None = None, **overrides: object) -> Po
     world = world - world[:, [L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=1, keepdims=True)
     world[~np.isfinite(seq_img[..., 0])] = np.nan
     meta = {"simulated": dataclasses.asdict(spec)}
-    return PoseSequence(seq_img.astype(np.float32), world.astype(np.float32), vis_seq, vis_seq.copy(), ts,
-                        spec.fps, (w, h), people_count=np.isfinite(seq_img[:, 0, 0]).astype(np.int16),
-                        meta=meta)
+    return PoseSequence(
+        seq_img.astype(np.float32),
+        world.astype(np.float32),
+        vis_seq,
+        vis_seq.copy(),
+        ts,
+        spec.fps,
+        (w, h),
+        people_count=np.isfinite(seq_img[:, 0, 0]).astype(np.int16),
+        meta=meta,
+    )
 
 
-def forward_bend_sequence(*, peak_trunk_flexion_deg: float = 90.0, spine_share: float = 0.3,
-                          view: str = "left_side", fps: float = 30.0, duration_s: float = 4.0,
-                          scale_px_per_m: float = 500.0, noise_px: float = 0.0, seed: int = 0) -> PoseSequence:
+def forward_bend_sequence(
+    *,
+    peak_trunk_flexion_deg: float = 90.0,
+    spine_share: float = 0.3,
+    view: str = "left_side",
+    fps: float = 30.0,
+    duration_s: float = 4.0,
+    scale_px_per_m: float = 500.0,
+    noise_px: float = 0.0,
+    seed: int = 0,
+) -> PoseSequence:
     """A standing flexion test: straight knees, trunk bending forward and back (cosine profile).
 
     The trunk (hip centre -> shoulder centre) is a circular arc of constant length: its lower end
@@ -252,13 +279,33 @@ def forward_bend_sequence(*, peak_trunk_flexion_deg: float = 90.0, spine_share: 
         bend = spine_per_chord * chord  # total spinal curl (deg)
         half = math.radians(bend) / 2
         length = _TORSO * (1.0 if half == 0 else math.sin(half) / half)
-        spec = PostureSpec(view=view, trunk_flexion_deg=chord, craniovertebral_angle_deg=52.0 - chord,
-                           scale_px_per_m=scale_px_per_m, fps=fps, duration_s=1.0 / fps)
+        spec = PostureSpec(
+            view=view,
+            trunk_flexion_deg=chord,
+            craniovertebral_angle_deg=52.0 - chord,
+            scale_px_per_m=scale_px_per_m,
+            fps=fps,
+            duration_s=1.0 / fps,
+        )
         body = body_points(spec)
         hip_c = 0.5 * (body[L.LEFT_HIP] + body[L.RIGHT_HIP])
-        upper = [lm for lm in L if lm not in (L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE,
-                                              L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX,
-                                              L.RIGHT_FOOT_INDEX)]
+        upper = [
+            lm
+            for lm in L
+            if lm
+            not in (
+                L.LEFT_HIP,
+                L.RIGHT_HIP,
+                L.LEFT_KNEE,
+                L.RIGHT_KNEE,
+                L.LEFT_ANKLE,
+                L.RIGHT_ANKLE,
+                L.LEFT_HEEL,
+                L.RIGHT_HEEL,
+                L.LEFT_FOOT_INDEX,
+                L.RIGHT_FOOT_INDEX,
+            )
+        ]
         sh_c = 0.5 * (body[L.LEFT_SHOULDER] + body[L.RIGHT_SHOULDER])
         shift = (sh_c - hip_c) * (length / _TORSO - 1.0)
         for lm in upper:
@@ -282,9 +329,15 @@ def forward_bend_sequence(*, peak_trunk_flexion_deg: float = 90.0, spine_share: 
         img[..., :2] += np.random.default_rng(seed).normal(0, noise_px, img[..., :2].shape)
     facing = to_camera(_normals(spec0.yaw), spec0.yaw)[:, 2]
     vis = np.repeat(np.clip(0.8 + 0.35 * facing, 0.05, 0.99)[None], n, axis=0).astype(np.float32)
-    meta = {"simulated": {"kind": "forward_bend", "view": view, "peak_trunk_flexion_deg": peak_trunk_flexion_deg,
-                          "peak_hip_flexion_deg": peak_trunk_flexion_deg * (1 - spine_per_chord / 2),
-                          "peak_spine_flexion_deg": peak_trunk_flexion_deg * spine_per_chord,
-                          "spine_share": spine_share}}
+    meta = {
+        "simulated": {
+            "kind": "forward_bend",
+            "view": view,
+            "peak_trunk_flexion_deg": peak_trunk_flexion_deg,
+            "peak_hip_flexion_deg": peak_trunk_flexion_deg * (1 - spine_per_chord / 2),
+            "peak_spine_flexion_deg": peak_trunk_flexion_deg * spine_per_chord,
+            "spine_share": spine_share,
+        }
+    }
     world = np.full(img.shape, np.nan, np.float32)
     return PoseSequence(img.astype(np.float32), world, vis, vis.copy(), ts, fps, (w, h), meta=meta)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -47,8 +48,17 @@ def get_analyzer() -> Any:
     from ..live import LiveAnalyzer
 
     if ANALYZER_KEY not in st.session_state:
-        st.session_state[ANALYZER_KEY] = LiveAnalyzer(Config())
+        an = LiveAnalyzer(Config())
+        threading.Thread(target=_warm, args=(an,), name="posture-cam-warmup", daemon=True).start()
+        st.session_state[ANALYZER_KEY] = an
     return st.session_state[ANALYZER_KEY]
+
+
+def _warm(analyzer: Any) -> None:
+    try:
+        analyzer.warm_up()
+    except Exception as exc:  # noqa: BLE001 - reported again (with the message) on the first frame
+        log.warning("live landmarker warm-up failed: %s", exc)
 
 
 def render() -> None:
