@@ -55,6 +55,7 @@ class CalibrationConfig:
     max_roll_estimate_deg: float = 10.0  # a floor line steeper than this is rejected (feet not on a level floor)
     foot_still_speed_heights_per_s: float = 0.1  # a foot point slower than this (body heights/s) is "still"
     min_foot_still_s: float = 0.15  # a still-foot episode must last this long to mark the floor
+    min_floor_span_px: float = 150.0  # floor marks closer together than this give a too-uncertain roll (~1 px error)
 
 
 @dataclass(frozen=True)

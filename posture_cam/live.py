@@ -46,8 +46,12 @@ class Phase:
 DEFAULT_PHASES: tuple[Phase, ...] = (
     Phase("front", "Stand facing the camera, whole body in view, arms relaxed. Hold still.", 6.0),
     Phase("side", "Turn sideways (left or right side to the camera). Hold still.", 6.0),
-    Phase("walk_or_bend", "Optional: walk across the view and back, or slowly bend forward to touch your toes.",
-          10.0, optional=True),
+    Phase(
+        "walk_or_bend",
+        "Optional: walk across the view and back, or slowly bend forward to touch your toes.",
+        10.0,
+        optional=True,
+    ),
 )
 
 
@@ -68,7 +72,9 @@ class GuidedCapture:
             raise ValueError("GuidedCapture: expected at least one phase")
         for p in chosen:
             if not p.duration_s > 0:
-                raise ValueError(f"GuidedCapture: phase {p.name!r} needs a positive duration, got {p.duration_s}")
+                raise ValueError(
+                    f"GuidedCapture: phase {p.name!r} needs a positive duration, got {p.duration_s}"
+                )
         self.phases = chosen
         self.t0_s: float | None = None
         self._ends = np.cumsum([p.duration_s for p in chosen])
@@ -97,8 +103,10 @@ class GuidedCapture:
     def segments(self) -> list[dict[str, Any]]:
         """Phase time ranges relative to the capture start: [{name, start_s, end_s}]."""
         starts = np.concatenate([[0.0], self._ends[:-1]])
-        return [{"name": p.name, "start_s": float(a), "end_s": float(b)}
-                for p, a, b in zip(self.phases, starts, self._ends, strict=True)]
+        return [
+            {"name": p.name, "start_s": float(a), "end_s": float(b)}
+            for p, a, b in zip(self.phases, starts, self._ends, strict=True)
+        ]
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ class LiveStats:
     fps: float = 0.0  # processed frames per second over the last ~2 s
     latency_ms: float = 0.0  # mean added processing time per frame over the last ~2 s
     frame_size: tuple[int, int] | None = None
-    angles: Mapping[str, float] = field(default_factory=dict)
+    angles: Mapping[str, Any] = field(default_factory=dict)  # {"view": label, key: degrees}
     capturing: bool = False
     phase: str | None = None
     instruction: str | None = None
@@ -120,14 +128,22 @@ class LiveStats:
     error: str | None = None
 
 
-AnglesFn = Callable[[np.ndarray, tuple[int, int]], dict[str, float]]
+AnglesFn = Callable[[np.ndarray, tuple[int, int]], dict[str, Any]]
 
 
-def default_angles(landmarks_px: np.ndarray, frame_size: tuple[int, int]) -> dict[str, float]:
-    """Live key angles of one smoothed frame, from ``posture_cam.posture`` (degrees, NaN dropped)."""
-    from .posture import frame_angles
+def default_angles(landmarks_px: np.ndarray, frame_size: tuple[int, int]) -> dict[str, float | str]:
+    """Live key angles (degrees) of one smoothed frame from ``posture_cam.posture.live_angles``.
 
-    return {k: float(v) for k, v in frame_angles(landmarks_px, frame_size).items() if np.isfinite(v)}
+    ``landmarks_px`` (33, 3) pixels with NaN rows for dropped (low-visibility) points. Returns
+    ``{"view": label, key: degrees}``; angles that do not suit the view are left out.
+    """
+    from .posture import live_angles
+
+    pts = np.asarray(landmarks_px, np.float64)
+    vis = np.isfinite(pts[:, :2]).all(axis=1).astype(np.float64)
+    out = live_angles(np.nan_to_num(pts, nan=0.0), vis, frame_size=frame_size)
+    return {k: (v if k == "view" else float(v)) for k, v in out.items()
+            if v is not None and (k == "view" or np.isfinite(v))}
 
 
 class LiveAnalyzer:
@@ -138,8 +154,15 @@ class LiveAnalyzer:
     first frame (so building the page stays fast) and kept for the session.
     """
 
-    def __init__(self, config: Config | None = None, *, model_path: str | None = None, draw: bool = True,
-                 angles_fn: AnglesFn | None = default_angles, detector: Any = None) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        model_path: str | None = None,
+        draw: bool = True,
+        angles_fn: AnglesFn | None = default_angles,
+        detector: Any = None,
+    ) -> None:
         self.config = config or Config()
         self.model_path = model_path
         self.draw = draw
@@ -173,10 +196,13 @@ class LiveAnalyzer:
             path = self.model_path or str(resolve_model(self.config.extraction.model).path)
             ex = self.config.extraction
             self._detector = PoseLandmarkerAdapter(
-                path, num_poses=1, running_mode="live",
+                path,
+                num_poses=1,
+                running_mode="live",
                 min_pose_detection_confidence=ex.min_pose_detection_confidence,
                 min_pose_presence_confidence=ex.min_pose_presence_confidence,
-                min_tracking_confidence=ex.min_tracking_confidence)
+                min_tracking_confidence=ex.min_tracking_confidence,
+            )
         return self._detector
 
     def close(self) -> None:
@@ -196,7 +222,7 @@ class LiveAnalyzer:
         return t
 
     def process(self, rgb: np.ndarray, t_s: float | None = None) -> np.ndarray:
-        """Analyse one upright RGB frame (H, W, 3) uint8 at stream time ``t_s`` (s); return the drawn frame."""
+        """Analyse one upright RGB frame (H, W, 3) uint8 at stream time ``t_s`` (s); return it drawn."""
         start = time.perf_counter()
         t = self._monotonic_t(t_s)
         h, w = rgb.shape[:2]
@@ -204,7 +230,7 @@ class LiveAnalyzer:
             cands = self._get_detector().detect(rgb, t * 1000.0)
         cand = cands[0] if cands else None
         out = rgb
-        angles: dict[str, float] = {}
+        angles: dict[str, Any] = {}
         if cand is not None:
             smooth = self._smoother.update(cand.image_px, cand.visibility, t)
             if self.draw:
@@ -240,8 +266,16 @@ class LiveAnalyzer:
         new.pts, new.time_base = frame.pts, frame.time_base
         return new
 
-    def _update(self, t: float, size: tuple[int, int], cand: Any, angles: dict[str, float], elapsed_s: float,
-                *, n_people: int) -> None:
+    def _update(
+        self,
+        t: float,
+        size: tuple[int, int],
+        cand: Any,
+        angles: dict[str, float],
+        elapsed_s: float,
+        *,
+        n_people: int,
+    ) -> None:
         now = time.monotonic()
         with self._lock:
             self._recent.append((now, elapsed_s))
@@ -264,12 +298,20 @@ class LiveAnalyzer:
                 elif self._capture.finished(t):
                     done = True
             self._stats = LiveStats(
-                frames=s.frames + 1, frames_with_landmarks=s.frames_with_landmarks + (cand is not None),
-                fps=fps, latency_ms=lat, frame_size=size, angles=angles, capturing=phase is not None,
+                frames=s.frames + 1,
+                frames_with_landmarks=s.frames_with_landmarks + (cand is not None),
+                fps=fps,
+                latency_ms=lat,
+                frame_size=size,
+                angles=angles,
+                capturing=phase is not None,
                 phase=None if phase is None else phase.phase.name,
                 instruction=None if phase is None else phase.phase.instruction,
                 phase_remaining_s=None if phase is None else phase.remaining_s,
-                captured_frames=len(self._rec), capture_done=done, error=s.error)
+                captured_frames=len(self._rec),
+                capture_done=done,
+                error=s.error,
+            )
 
     def _record(self, t: float, size: tuple[int, int], cand: Any, n_people: int) -> None:
         nan3 = np.full((N_LANDMARKS, 3), np.nan, np.float32)
@@ -283,15 +325,25 @@ class LiveAnalyzer:
             img[:, 0] *= self._rec_size[0] / size[0]
             img[:, 1] *= self._rec_size[1] / size[1]
             img[:, 2] *= self._rec_size[0] / size[0]
-        self._rec.append((t, img, np.array(cand.world_m, np.float32), np.array(cand.visibility, np.float32),
-                          np.array(cand.presence, np.float32), max(1, n_people)))
+        self._rec.append(
+            (
+                t,
+                img,
+                np.array(cand.world_m, np.float32),
+                np.array(cand.visibility, np.float32),
+                np.array(cand.presence, np.float32),
+                max(1, n_people),
+            )
+        )
 
     # ------------------------------------------------------------------ page side
     def stats(self) -> LiveStats:
         with self._lock:
             return self._stats
 
-    def start_capture(self, *, include_optional: bool = True, phases: Sequence[Phase] = DEFAULT_PHASES) -> None:
+    def start_capture(
+        self, *, include_optional: bool = True, phases: Sequence[Phase] = DEFAULT_PHASES
+    ) -> None:
         """Begin a guided capture at the next frame (drops any earlier recording)."""
         with self._lock:
             self._capture = GuidedCapture(phases, include_optional=include_optional)
@@ -303,8 +355,15 @@ class LiveAnalyzer:
         with self._lock:
             self._capture = None
             self._rec = []
-            self._stats = _replace(self._stats, capture_done=False, captured_frames=0, capturing=False,
-                                   phase=None, instruction=None, phase_remaining_s=None)
+            self._stats = _replace(
+                self._stats,
+                capture_done=False,
+                captured_frames=0,
+                capturing=False,
+                phase=None,
+                instruction=None,
+                phase_remaining_s=None,
+            )
 
     def capture_segments(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -324,13 +383,22 @@ class LiveAnalyzer:
         ts = np.array([r[0] for r in rec], np.float64)
         ts = ts - ts[0]
         fps = (len(ts) - 1) / ts[-1] if len(ts) > 1 and ts[-1] > 0 else 30.0
-        seq = PoseSequence(np.stack([r[1] for r in rec]), np.stack([r[2] for r in rec]),
-                           np.stack([r[3] for r in rec]), np.stack([r[4] for r in rec]), ts, fps, size,
-                           people_count=np.array([r[5] for r in rec], np.int16),
-                           meta={"source": "webcam", "capture_phases": segments})
+        seq = PoseSequence(
+            np.stack([r[1] for r in rec]),
+            np.stack([r[2] for r in rec]),
+            np.stack([r[3] for r in rec]),
+            np.stack([r[4] for r in rec]),
+            ts,
+            fps,
+            size,
+            people_count=np.array([r[5] for r in rec], np.int16),
+            meta={"source": "webcam", "capture_phases": segments},
+        )
         if not seq.detected.any():
-            raise NoPersonDetectedError("nobody was detected during the guided capture; stand so that your "
-                                        "whole body is in view and try again")
+            raise NoPersonDetectedError(
+                "nobody was detected during the guided capture; stand so that your "
+                "whole body is in view and try again"
+            )
         return seq
 
 
@@ -340,7 +408,9 @@ def _replace(s: LiveStats, **kw: Any) -> LiveStats:
     return replace(s, **kw)
 
 
-def analyze_capture(analyzer: LiveAnalyzer, config: Config | None = None, *, subject: Any = None) -> dict[str, Any]:
+def analyze_capture(
+    analyzer: LiveAnalyzer, config: Config | None = None, *, subject: Any = None
+) -> dict[str, Any]:
     """The result.json dict of the guided capture: the same analysis and findings as an uploaded video."""
     from .pipeline import analyze_sequence
 
@@ -348,8 +418,9 @@ def analyze_capture(analyzer: LiveAnalyzer, config: Config | None = None, *, sub
     return analyze_sequence(seq, None, config or analyzer.config, subject=subject)
 
 
-def still_image_check(rgb: np.ndarray, config: Config | None = None, *, model_path: str | None = None
-                      ) -> tuple[np.ndarray, dict[str, float]]:
+def still_image_check(
+    rgb: np.ndarray, config: Config | None = None, *, model_path: str | None = None
+) -> tuple[np.ndarray, dict[str, float]]:
     """Snapshot mode: landmarks of one still image -> (image with skeleton, key angles in degrees).
 
     Raises NoPersonDetectedError when nobody is in the picture.
@@ -363,7 +434,9 @@ def still_image_check(rgb: np.ndarray, config: Config | None = None, *, model_pa
     with PoseLandmarkerAdapter(path, num_poses=1, running_mode="image") as det:
         cands = det.detect(np.ascontiguousarray(rgb))
     if not cands:
-        raise NoPersonDetectedError("no person was found in the picture; step back so your whole body is in view")
+        raise NoPersonDetectedError(
+            "no person was found in the picture; step back so your whole body is in view"
+        )
     c = cands[0]
     from .signal import gate_visibility
 

@@ -92,7 +92,7 @@ def craniovertebral_angle_deg(shoulder_xy: np.ndarray, ear_xy: np.ndarray, forwa
 def knee_flexion_deg(
     hip_xy: np.ndarray, knee_xy: np.ndarray, ankle_xy: np.ndarray, forward: np.ndarray
 ) -> np.ndarray:
-    """Sagittal knee flexion, deg: 0 = straight, + = flexed (knee ahead of hip-ankle line), - = hyperextended."""
+    """Sagittal knee flexion, deg: 0 = straight, + = flexed (knee ahead of hip-ankle), - = hyperextended."""
     v1 = np.asarray(knee_xy, np.float64) - hip_xy
     v2 = np.asarray(ankle_xy, np.float64) - knee_xy
     cross = v1[..., 0] * v2[..., 1] - v1[..., 1] * v2[..., 0]

@@ -69,12 +69,28 @@ METRIC_LABELS: dict[str, str] = {
     "trunk_lateral_sway_deg": "Trunk lateral sway",
 }
 # Per-frame series shown first in charts when present.
-KEY_SERIES = ("pelvic_obliquity_deg", "shoulder_obliquity_deg", "trunk_lateral_lean_deg", "head_tilt_deg",
-              "craniovertebral_angle_deg", "trunk_flexion_deg", "head_forward_offset_pct_height",
-              "knee_flexion_left_deg", "knee_flexion_right_deg")
-LEVEL_ORDER = {"flagged": 0, "borderline": 1, "normal": 2}
-UNIT_SUFFIXES = (("_deg", "deg"), ("_pct_height", "% height"), ("_pct", "%"), ("_cm", "cm"), ("_s", "s"),
-                 ("_per_min", "steps/min"), ("_px", "px"), ("_hz", "Hz"))
+KEY_SERIES = (
+    "pelvic_obliquity_deg",
+    "shoulder_obliquity_deg",
+    "trunk_lateral_lean_deg",
+    "head_tilt_deg",
+    "craniovertebral_angle_deg",
+    "trunk_flexion_deg",
+    "head_forward_offset_pct_height",
+    "knee_flexion_left_deg",
+    "knee_flexion_right_deg",
+)
+LEVEL_ORDER = {"flagged": 0, "borderline": 1}
+UNIT_SUFFIXES = (
+    ("_deg", "deg"),
+    ("_pct_height", "% height"),
+    ("_pct", "%"),
+    ("_cm", "cm"),
+    ("_s", "s"),
+    ("_per_min", "steps/min"),
+    ("_px", "px"),
+    ("_hz", "Hz"),
+)
 
 
 # ----------------------------------------------------------------------------- pure helpers
@@ -122,12 +138,25 @@ def metric_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     for group, key, m in _all_metrics(result):
         if m.get("status") != "ok" or m.get("value") is None:
             continue
-        extra = {k: v for k, v in m.items()
-                 if k not in {"value", "unit", "iqr", "n_frames", "view_required", "status", "reason"}
-                 and isinstance(v, (str, int, float)) and v is not None}
-        rows.append({"group": group, "metric": metric_label(key), "key": key, "value": m.get("value"),
-                     "unit": m.get("unit", ""), "iqr": m.get("iqr"), "frames": m.get("n_frames"),
-                     "note": ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in extra.items())})
+        extra = {
+            k: v
+            for k, v in m.items()
+            if k not in {"value", "unit", "iqr", "n_frames", "view_required", "status", "reason"}
+            and isinstance(v, (str, int, float))
+            and v is not None
+        }
+        rows.append(
+            {
+                "group": group,
+                "metric": metric_label(key),
+                "key": key,
+                "value": m.get("value"),
+                "unit": m.get("unit", ""),
+                "iqr": m.get("iqr"),
+                "frames": m.get("n_frames"),
+                "note": ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in extra.items()),
+            }
+        )
     return rows
 
 
@@ -137,24 +166,41 @@ def not_assessed(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     for group, key, m in _all_metrics(result):
         if m.get("status") == "ok" and m.get("value") is not None:
             continue
-        rows.append({"group": group, "metric": metric_label(key), "key": key,
-                     "reason": m.get("reason") or "not assessable",
-                     "view needed": ", ".join(m.get("view_required") or []) or "-"})
+        rows.append(
+            {
+                "group": group,
+                "metric": metric_label(key),
+                "key": key,
+                "reason": m.get("reason") or "not assessable",
+                "view needed": ", ".join(m.get("view_required") or []) or "-",
+            }
+        )
     return rows
 
 
 def finding_level(f: Mapping[str, Any]) -> str:
-    return str(f.get("level") or f.get("severity") or f.get("status") or "info").lower()
+    """``flagged`` | ``borderline`` | ``not_flagged`` | ``not_assessable`` (the rules' ``status``)."""
+    return str(f.get("status") or f.get("level") or "unknown").lower()
 
 
 def finding_title(f: Mapping[str, Any]) -> str:
-    return str(f.get("title") or f.get("name") or f.get("rule_id") or f.get("id") or "finding")
+    return str(f.get("title") or f.get("id") or f.get("rule_id") or "finding")
+
+
+def finding_text(f: Mapping[str, Any]) -> str:
+    """The plain-words statement of a finding (its wording, then the general summary)."""
+    return " ".join(str(f[k]) for k in ("wording", "summary") if f.get(k))
 
 
 def sorted_findings(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Findings, most serious first (flagged, borderline, then the rest)."""
-    fs = [f for f in (result.get("findings") or []) if isinstance(f, Mapping)]
-    return sorted(fs, key=lambda f: LEVEL_ORDER.get(finding_level(f), 3))
+    """Flagged and borderline findings, most serious (then most confident) first."""
+    fs = [f for f in (result.get("findings") or []) if isinstance(f, Mapping)
+          and finding_level(f) in LEVEL_ORDER and finding_level(f) != "normal"]
+    return sorted(fs, key=lambda f: (LEVEL_ORDER[finding_level(f)], -float(f.get("confidence") or 0)))
+
+
+def findings_with_status(result: Mapping[str, Any], status: str) -> list[Mapping[str, Any]]:
+    return [f for f in (result.get("findings") or []) if isinstance(f, Mapping) and finding_level(f) == status]
 
 
 def _lines(obj: Any) -> list[str]:
@@ -166,22 +212,45 @@ def _lines(obj: Any) -> list[str]:
         return [f"{str(k).replace('_', ' ')}: {_fmt(v, 2) if isinstance(v, float) else v}"
                 for k, v in obj.items() if v is not None and not isinstance(v, (list, dict))]
     if isinstance(obj, Iterable):
-        out: list[str] = []
-        for item in obj:
-            if isinstance(item, Mapping):
-                out.append("; ".join(_lines(item)))
-            else:
-                out.append(str(item))
-        return out
+        return [("; ".join(_lines(item)) if isinstance(item, Mapping) else str(item)) for item in obj]
     return [str(obj)]
 
 
+def evidence_line(ev: Mapping[str, Any]) -> str:
+    """One evidence item in words: ``Trunk flexion: 12.3 deg (borderline; borderline at 8, flagged at 15)``."""
+    key = str(ev.get("metric", "")).rsplit(".", 1)[-1]
+    value = ev.get("value")
+    unit = ev.get("unit") or ""
+    shown = "not measured" if value is None else f"{_fmt(value, 1)} {unit}".strip()
+    th = ev.get("threshold") or {}
+    limits = ", ".join(f"{k.replace('_at', '')} at {_fmt(v, 1)}" for k, v in th.items() if v is not None)
+    band = ev.get("band")
+    detail = "; ".join(x for x in (str(band).replace("_", " ") if band else "", limits) if x)
+    text = f"{metric_label(key)}: {shown}" + (f" ({detail})" if detail else "")
+    if ev.get("meaning") and band in ("flagged", "borderline"):
+        text += f" - {ev['meaning']}"
+    return text
+
+
 def evidence_lines(f: Mapping[str, Any]) -> list[str]:
-    return _lines(f.get("evidence"))
+    ev = f.get("evidence")
+    if isinstance(ev, list) and all(isinstance(e, Mapping) and "metric" in e for e in ev):
+        return [evidence_line(e) for e in ev]
+    return _lines(ev)
 
 
 def chain_lines(f: Mapping[str, Any]) -> list[str]:
-    return _lines(f.get("chain"))
+    """The kinetic chain, root first, as one line (``a -> b -> c``), links seen marked with *."""
+    chain = [str(c) for c in (f.get("chain") or [])]
+    if not chain:
+        return []
+    present = {str(c) for c in (f.get("links_present") or [])}
+    return [" -> ".join(f"{c}*" if c in present else c for c in chain)
+            + (" (* = seen in this recording)" if present else "")]
+
+
+def next_step_lines(f: Mapping[str, Any]) -> list[str]:
+    return [str(x) for x in (f.get("next_steps") or [])]
 
 
 def source_lines(f: Mapping[str, Any]) -> list[str]:
@@ -201,10 +270,16 @@ def summary(result: Mapping[str, Any]) -> dict[str, Any]:
     det = result.get("detection") or {}
     inp = result.get("input") or {}
     levels = [finding_level(f) for f in sorted_findings(result)]
-    return {"view": view, "duration_s": inp.get("duration_s"), "detection_rate": float(det.get("detection_rate") or 0),
-            "n_flagged": levels.count("flagged"), "n_borderline": levels.count("borderline"),
-            "n_findings": len(levels), "subject_id": (result.get("subject") or {}).get("id"),
-            "source": Path(str(inp.get("path"))).name if inp.get("path") else "webcam capture"}
+    return {
+        "view": view,
+        "duration_s": inp.get("duration_s"),
+        "detection_rate": float(det.get("detection_rate") or 0),
+        "n_flagged": levels.count("flagged"),
+        "n_borderline": levels.count("borderline"),
+        "n_findings": len(levels),
+        "subject_id": (result.get("subject") or {}).get("id"),
+        "source": Path(str(inp.get("path"))).name if inp.get("path") else "webcam capture",
+    }
 
 
 def gait_events(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -220,7 +295,9 @@ def steps_frame(result: Mapping[str, Any]) -> pd.DataFrame:
 def no_gait_reason(result: Mapping[str, Any]) -> str:
     gait = result.get("gait") or {}
     if not gait.get("walking_detected"):
-        return gait.get("reason") or "No walking was detected in this recording, so there is no per-step table."
+        return (
+            gait.get("reason") or "No walking was detected in this recording, so there is no per-step table."
+        )
     return "Walking was detected but no complete steps could be measured."
 
 
@@ -245,8 +322,11 @@ def rule_bands(rules_toml: Mapping[str, Any]) -> dict[str, tuple[float | None, f
             b = cond.get("borderline_at")
             if not key or not isinstance(b, (int, float)):
                 continue
-            lo, hi = {"above": (None, float(b)), "below": (float(b), None),
-                      "abs_above": (-abs(float(b)), abs(float(b)))}.get(str(cond.get("direction")), (None, None))
+            lo, hi = {
+                "above": (None, float(b)),
+                "below": (float(b), None),
+                "abs_above": (-abs(float(b)), abs(float(b))),
+            }.get(str(cond.get("direction")), (None, None))
             old_lo, old_hi = bands.get(key, (None, None))
             lo = lo if old_lo is None else (old_lo if lo is None else max(lo, old_lo))
             hi = hi if old_hi is None else (old_hi if hi is None else min(hi, old_hi))
@@ -280,8 +360,12 @@ def load_timeseries(out_dir: Path) -> pd.DataFrame | None:
 
 def chart_keys(ts: pd.DataFrame, result: Mapping[str, Any] | None = None) -> list[str]:
     """Per-frame series worth charting (with at least 2 values), key metrics first."""
-    cols = [c for c in ts.columns if c not in ("frame_index", "timestamp_s")
-            and pd.to_numeric(ts[c], errors="coerce").notna().sum() >= 2]
+    cols = [
+        c
+        for c in ts.columns
+        if c not in ("frame_index", "timestamp_s")
+        and pd.to_numeric(ts[c], errors="coerce").notna().sum() >= 2
+    ]
     first = [k for k in KEY_SERIES if k in cols]
     return first + [c for c in cols if c not in first]
 
@@ -301,7 +385,9 @@ def _frame_at(path: Path, t_s: float) -> Any | None:
     return None
 
 
-def key_frames(out_dir: Path, result: Mapping[str, Any], n: int = 3, *, max_width: int = 480) -> list[KeyFrame]:
+def key_frames(
+    out_dir: Path, result: Mapping[str, Any], n: int = 3, *, max_width: int = 480
+) -> list[KeyFrame]:
     """Up to ``n`` frames spread over the frames where the subject was found, skeleton drawn.
 
     From ``overlay.mp4`` when it exists, else the source video plus ``landmarks.parquet``.
@@ -357,8 +443,9 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def chart_pngs(ts: pd.DataFrame | None, result: Mapping[str, Any], *, max_charts: int = 4,
-               dpi: int = 110) -> list[tuple[str, bytes]]:
+def chart_pngs(
+    ts: pd.DataFrame | None, result: Mapping[str, Any], *, max_charts: int = 4, dpi: int = 110
+) -> list[tuple[str, bytes]]:
     """(title, PNG) of the key metric series: line, normal band shaded, gait events as dashed lines."""
     if ts is None or ts.empty:
         return []
@@ -406,12 +493,18 @@ def _load(out_dir: Path) -> dict[str, Any]:
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:960px;margin:24px auto;
 color:#1d2733;padding:0 16px;line-height:1.45}
-h1{font-size:1.6em;margin-bottom:0}h2{font-size:1.2em;border-bottom:1px solid #d5dbe3;padding-bottom:4px;
-margin-top:28px}.muted{color:#5b6877}.disclaimer{background:#fff6e0;border:1px solid #f0d48a;padding:10px 14px;
-border-radius:6px}table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border-bottom:1px solid #e4e8ee;
-padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f6f9}.finding{border-left:5px solid #8896a6;
-padding:6px 12px;margin:10px 0;background:#fafbfc}.flagged{border-color:#c0392b}.borderline{border-color:#e1a100}
-.normal{border-color:#2e9e57}.frames img{max-width:31%;margin-right:1%;border:1px solid #ccd3dc}
+h1{font-size:1.6em;margin-bottom:0}
+h2{font-size:1.2em;border-bottom:1px solid #d5dbe3;padding-bottom:4px;margin-top:28px}
+.muted{color:#5b6877}
+.disclaimer{background:#fff6e0;border:1px solid #f0d48a;padding:10px 14px;border-radius:6px}
+table{border-collapse:collapse;width:100%;font-size:.92em}
+th,td{border-bottom:1px solid #e4e8ee;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f6f9}
+.finding{border-left:5px solid #8896a6;padding:6px 12px;margin:10px 0;background:#fafbfc}
+.flagged{border-color:#c0392b}
+.borderline{border-color:#e1a100}
+.normal{border-color:#2e9e57}
+.frames img{max-width:31%;margin-right:1%;border:1px solid #ccd3dc}
 .chart img{max-width:100%}
 """
 
@@ -424,8 +517,9 @@ def _table(rows: Sequence[Mapping[str, Any]], cols: Sequence[str]) -> str:
     if not rows:
         return '<p class="muted">None.</p>'
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(r.get(c), 2))}</td>" for c in cols) + "</tr>"
-                   for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(r.get(c), 2))}</td>" for c in cols) + "</tr>" for r in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
@@ -436,42 +530,65 @@ def build_html(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_
     s = summary(res)
     ts = load_timeseries(out_dir)
     esc = html.escape
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>posture_cam report - "
-             f"{esc(s['source'])}</title><style>{_CSS}</style></head><body>",
-             "<h1>posture_cam report</h1>",
-             f"<p class='muted'>{esc(s['source'])} &middot; subject {esc(str(s['subject_id'] or '-'))} &middot; "
-             f"created {esc(str(res.get('created_utc', '-')))} &middot; posture_cam "
-             f"{esc(str((res.get('versions') or {}).get('posture_cam', '-')))}</p>",
-             f"<p class='disclaimer'>{esc(DISCLAIMER)}</p>",
-             "<h2>Recording</h2>",
-             _table([{"view detected": s["view"], "duration [s]": s["duration_s"],
-                      "person found in": f"{s['detection_rate']:.0%} of frames",
-                      "findings": f"{s['n_flagged']} flagged, {s['n_borderline']} borderline"}],
-                    ["view detected", "duration [s]", "person found in", "findings"])]
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>posture_cam report - "
+        f"{esc(s['source'])}</title><style>{_CSS}</style></head><body>",
+        "<h1>posture_cam report</h1>",
+        f"<p class='muted'>{esc(s['source'])} &middot; subject {esc(str(s['subject_id'] or '-'))} &middot; "
+        f"created {esc(str(res.get('created_utc', '-')))} &middot; posture_cam "
+        f"{esc(str((res.get('versions') or {}).get('posture_cam', '-')))}</p>",
+        f"<p class='disclaimer'>{esc(DISCLAIMER)}</p>",
+        "<h2>Recording</h2>",
+        _table(
+            [
+                {
+                    "view detected": s["view"],
+                    "duration [s]": s["duration_s"],
+                    "person found in": f"{s['detection_rate']:.0%} of frames",
+                    "findings": f"{s['n_flagged']} flagged, {s['n_borderline']} borderline",
+                }
+            ],
+            ["view detected", "duration [s]", "person found in", "findings"],
+        ),
+    ]
     for w in res.get("warnings") or []:
         parts.append(f"<p class='muted'>Warning: {esc(str(w))}</p>")
     parts.append("<h2>Findings</h2>")
     fs = sorted_findings(res)
     if not fs:
-        parts.append("<p class='muted'>No findings.</p>")
+        parts.append("<p class='muted'>No flagged or borderline findings in what could be assessed.</p>")
+    checked = [finding_title(f) for f in findings_with_status(res, "not_flagged")]
+    if checked:
+        parts.append(f"<p class='muted'>Checked and not flagged: {esc('; '.join(checked))}</p>")
     for f in fs:
         lvl = finding_level(f)
         parts.append(f"<div class='finding {esc(lvl)}'><b>{esc(lvl.upper())}: {esc(finding_title(f))}</b>")
-        text = f.get("explanation") or f.get("message") or f.get("summary")
+        text = finding_text(f)
         if text:
             parts.append(f"<p>{esc(str(text))}</p>")
-        for label, lines in (("Evidence", evidence_lines(f)), ("Possible chain", chain_lines(f)),
-                             ("Sources", source_lines(f))):
+        for label, lines in (
+            ("Evidence", evidence_lines(f)),
+            ("Possible chain (root first)", chain_lines(f)),
+            ("What you could do next", next_step_lines(f)),
+            ("Sources", source_lines(f)),
+        ):
             if lines:
-                parts.append(f"<p><i>{label}</i></p><ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>")
+                parts.append(
+                    f"<p><i>{label}</i></p><ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>"
+                )
         parts.append("</div>")
     frames = key_frames(out_dir, res, n_key_frames)
     if frames:
-        parts.append("<h2>Key frames</h2><div class='frames'>"
-                     + "".join(_img_tag(png_bytes(k.rgb), k.caption) for k in frames) + "</div>")
+        parts.append(
+            "<h2>Key frames</h2><div class='frames'>"
+            + "".join(_img_tag(png_bytes(k.rgb), k.caption) for k in frames)
+            + "</div>"
+        )
     charts = chart_pngs(ts, res)
     if charts:
-        parts.append("<h2>Charts</h2><div class='chart'>" + "".join(_img_tag(p, t) for t, p in charts) + "</div>")
+        parts.append(
+            "<h2>Charts</h2><div class='chart'>" + "".join(_img_tag(p, t) for t, p in charts) + "</div>"
+        )
     parts.append("<h2>Measurements</h2>")
     parts.append(_table(metric_rows(res), ["group", "metric", "value", "unit", "iqr", "frames", "note"]))
     parts.append("<h2>Not assessed</h2>")
@@ -523,7 +640,10 @@ def build_pdf(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_f
 
     pdf.set_font("DejaVu", "B", 18)
     pdf.cell(0, 10, "posture_cam report", new_x="LMARGIN", new_y="NEXT")
-    para(f"{s['source']}  ·  subject {s['subject_id'] or '-'}  ·  created {res.get('created_utc', '-')}", size=9)
+    para(
+        f"{s['source']}  ·  subject {s['subject_id'] or '-'}  ·  created {res.get('created_utc', '-')}",
+        size=9,
+    )
     pdf.ln(2)
     pdf.set_fill_color(255, 246, 224)
     pdf.set_font("DejaVu", "", 9)
@@ -531,26 +651,36 @@ def build_pdf(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_f
 
     heading("Recording")
     dur = "-" if s["duration_s"] is None else f"{s['duration_s']:.1f} s"
-    para(f"View detected: {s['view']}    Duration: {dur}    Person found in {s['detection_rate']:.0%} of frames    "
-         f"Findings: {s['n_flagged']} flagged, {s['n_borderline']} borderline")
+    para(
+        f"View detected: {s['view']}    Duration: {dur}    "
+        f"Person found in {s['detection_rate']:.0%} of frames    "
+        f"Findings: {s['n_flagged']} flagged, {s['n_borderline']} borderline"
+    )
     for w in res.get("warnings") or []:
         para(f"Warning: {w}", "I", 9)
 
     heading("Findings")
     fs = sorted_findings(res)
     if not fs:
-        para("No findings.")
+        para("No flagged or borderline findings in what could be assessed.")
+    checked = [finding_title(f) for f in findings_with_status(res, "not_flagged")]
+    if checked:
+        para("Checked and not flagged: " + "; ".join(checked), "I", 9)
     colours = {"flagged": (192, 57, 43), "borderline": (225, 161, 0), "normal": (46, 158, 87)}
     for f in fs:
         lvl = finding_level(f)
         pdf.set_text_color(*colours.get(lvl, (80, 90, 100)))
         para(f"{lvl.upper()}: {finding_title(f)}", "B", 10.5)
         pdf.set_text_color(0, 0, 0)
-        text = f.get("explanation") or f.get("message") or f.get("summary")
+        text = finding_text(f)
         if text:
             para(str(text))
-        for label, lines in (("Evidence", evidence_lines(f)), ("Possible chain", chain_lines(f)),
-                             ("Sources", source_lines(f))):
+        for label, lines in (
+            ("Evidence", evidence_lines(f)),
+            ("Possible chain (root first)", chain_lines(f)),
+            ("What you could do next", next_step_lines(f)),
+            ("Sources", source_lines(f)),
+        ):
             if lines:
                 para(label, "I", 9)
                 for line in lines:
@@ -583,8 +713,14 @@ def build_pdf(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_f
             pdf.add_page()
         heading("Charts")
         pdf.set_font("DejaVu", "", 8)
-        pdf.multi_cell(width, 4, "Blue: per-frame value. Green band: normal range from the rules file. "
-                       "Dashed red lines: gait events.", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            width,
+            4,
+            "Blue: per-frame value. Green band: normal range from the rules file. "
+            "Dashed red lines: gait events.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         for _title, png in charts:
             h = width * 2.2 / 7.0
             if pdf.get_y() + h > pdf.h - pdf.b_margin:
@@ -593,8 +729,12 @@ def build_pdf(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_f
             pdf.ln(1)
 
     heading("Measurements")
-    _pdf_table(pdf, metric_rows(res), [("metric", 0.38), ("value", 0.1), ("unit", 0.12), ("iqr", 0.1),
-                                       ("frames", 0.1), ("note", 0.2)], width)
+    _pdf_table(
+        pdf,
+        metric_rows(res),
+        [("metric", 0.38), ("value", 0.1), ("unit", 0.12), ("iqr", 0.1), ("frames", 0.1), ("note", 0.2)],
+        width,
+    )
     heading("Not assessed, and why")
     _pdf_table(pdf, not_assessed(res), [("metric", 0.32), ("reason", 0.48), ("view needed", 0.2)], width)
     steps = steps_frame(res)
@@ -607,14 +747,21 @@ def build_pdf(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_f
     return bytes(pdf.output())
 
 
-def _pdf_table(pdf: Any, rows: Sequence[Mapping[str, Any]], cols: Sequence[tuple[str, float]], width: float) -> None:
+def _pdf_table(
+    pdf: Any, rows: Sequence[Mapping[str, Any]], cols: Sequence[tuple[str, float]], width: float
+) -> None:
     if not rows:
         pdf.set_font("DejaVu", "I", 9)
         pdf.cell(0, 5, "None.", new_x="LMARGIN", new_y="NEXT")
         return
     pdf.set_font("DejaVu", "", 8.5)
-    with pdf.table(col_widths=[w for _, w in cols], width=width, text_align="LEFT",
-                   line_height=4.6, first_row_as_headings=True) as table:
+    with pdf.table(
+        col_widths=[w for _, w in cols],
+        width=width,
+        text_align="LEFT",
+        line_height=4.6,
+        first_row_as_headings=True,
+    ) as table:
         head = table.row()
         for c, _ in cols:
             head.cell(c)

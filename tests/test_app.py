@@ -23,11 +23,16 @@ def page(mod: str) -> AppTest:
 
 
 def test_main_app_opens_on_home() -> None:
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "streamlit_app.py"), default_timeout=60).run()
+    at = AppTest.from_file(
+        str(Path(__file__).resolve().parents[1] / "streamlit_app.py"), default_timeout=60
+    ).run()
     assert not at.exception
     assert at.title[0].value == "posture_cam"
-    text = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info) + \
-        " ".join(s.value for s in at.success)
+    text = (
+        " ".join(m.value for m in at.markdown)
+        + " ".join(i.value for i in at.info)
+        + " ".join(s.value for s in at.success)
+    )
     assert "not a diagnosis" in text and "never leaves this machine" in text
 
 
@@ -55,18 +60,31 @@ def test_review_unreadable_upload_is_a_clear_error(tmp_path: Path) -> None:
     out = common.analyze_cached(path, sha, Config(), SubjectInfo(), name="broken.mp4")
     assert out.out_dir is None and out.error and out.level == "error"
     assert "\n" not in out.error and "Traceback" not in out.error
-    assert not (common.cache_dir() / "results").exists() or not any((common.cache_dir() / "results").rglob("result.json"))
+    assert not (common.cache_dir() / "results").exists() or not any(
+        (common.cache_dir() / "results").rglob("result.json")
+    )
 
 
 def test_review_opens_a_result_folder(tmp_path: Path) -> None:
-    res = {"schema_version": 1, "input": {"path": "/x/clip.mp4", "duration_s": 2.0},
-           "detection": {"detection_rate": 0.9}, "view": {"dominant": "left_side"},
-           "metrics": {"trunk_flexion_deg": {"value": 3.0, "unit": "deg", "status": "ok", "n_frames": 40},
-                       "pelvic_obliquity_deg": {"value": None, "unit": "deg", "status": "not_assessable",
-                                                "reason": "needs a front or back view",
-                                                "view_required": ["front", "back"]}},
-           "gait": {"walking_detected": False, "metrics": {}, "events": [], "steps": []},
-           "findings": [], "warnings": []}
+    res = {
+        "schema_version": 1,
+        "input": {"path": "/x/clip.mp4", "duration_s": 2.0},
+        "detection": {"detection_rate": 0.9},
+        "view": {"dominant": "left_side"},
+        "metrics": {
+            "trunk_flexion_deg": {"value": 3.0, "unit": "deg", "status": "ok", "n_frames": 40},
+            "pelvic_obliquity_deg": {
+                "value": None,
+                "unit": "deg",
+                "status": "not_assessable",
+                "reason": "needs a front or back view",
+                "view_required": ["front", "back"],
+            },
+        },
+        "gait": {"walking_detected": False, "metrics": {}, "events": [], "steps": []},
+        "findings": [],
+        "warnings": [],
+    }
     (tmp_path / "result.json").write_text(json.dumps(res))
     at = page("review")
     at.session_state["review_open_dir"] = str(tmp_path)
@@ -83,11 +101,25 @@ def _batch_folder(tmp_path: Path) -> Path:
     for i, (date, val) in enumerate([("2026-01-05", 2.0), ("2026-02-05", 1.0), ("2026-03-05", None)]):
         name = f"rec{i}"
         (tmp_path / name).mkdir()
-        rows.append({"name": name, "path": f"/v/{name}.mp4", "subject_id": "S1", "session_date": date,
-                     "status": "ok" if val is not None else "failed", "reused": False,
-                     "error": None if val is not None else "no person", "duration_s": 3.0, "frames": 90,
-                     "detection_rate": 1.0, "view": "front", "n_flagged": 0, "n_borderline": 0,
-                     "flagged_findings": "", "pelvic_obliquity_deg": val})
+        rows.append(
+            {
+                "name": name,
+                "path": f"/v/{name}.mp4",
+                "subject_id": "S1",
+                "session_date": date,
+                "status": "ok" if val is not None else "failed",
+                "reused": False,
+                "error": None if val is not None else "no person",
+                "duration_s": 3.0,
+                "frames": 90,
+                "detection_rate": 1.0,
+                "view": "front",
+                "n_flagged": 0,
+                "n_borderline": 0,
+                "flagged_findings": "",
+                "pelvic_obliquity_deg": val,
+            }
+        )
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
     return tmp_path
 

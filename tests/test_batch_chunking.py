@@ -140,3 +140,31 @@ def test_chunked_extraction_matches_sequential_after_the_warm_up(shared_data: Pa
     assert sequential.detection_rate > 0.9
     err_px = np.linalg.norm(stitched.image_px[..., :2] - sequential.image_px[..., :2], axis=2)
     assert np.nanmax(err_px) <= CHUNK_TOLERANCE_PX
+
+
+@pytest.mark.media
+def test_a_chunk_that_follows_another_person_is_redone_from_the_chunk_before(shared_data: Path) -> None:
+    """Real clip in 2 chunks; chunk 1 is made to 'follow' someone 300 px away -> sequential redo."""
+    from posture_cam.batch.inputs import Recording
+    from posture_cam.batch.tasks import _extract_range, stitch_chunks
+    from posture_cam.config import Config
+    from posture_cam.video import probe
+
+    path = shared_data / "standing" / "tpose_back_11frames.mp4"
+    info = probe(path)
+    rec = Recording(str(path), "tpose")
+    cfg = Config()
+    plans = plan_chunks(info.duration_s, 2, fps=info.fps, overlap_s=3 / info.fps)
+    parts = [_extract_range(rec, cfg, p.read_start_s, p.read_end_s) for p in plans]
+    assert parts[0].detected.all() and parts[1].detected.all()
+    stitched, notes = stitch_chunks(rec, cfg, plans, parts)
+    assert notes == []  # same person in the overlap: plain stitch
+    shifted = parts[1].image_px.copy()
+    shifted[..., 0] += 300.0
+    other = parts[1].replace(image_px=shifted)
+    repaired, notes = stitch_chunks(rec, cfg, plans, [parts[0], other])
+    assert len(notes) == 1 and "different person" in notes[0]
+    sequential = _extract_range(rec, cfg, 0.0, None)
+    assert repaired == sequential
+    err_px = np.linalg.norm(stitched.image_px[..., :2] - sequential.image_px[..., :2], axis=2)
+    assert np.nanmax(err_px) <= CHUNK_TOLERANCE_PX

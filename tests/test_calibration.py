@@ -12,18 +12,20 @@ from posture_cam.landmarks import Landmark
 from posture_cam.posture import analyze_posture
 from posture_cam.simulate.posture import roll_image_points, simulate_posture
 
+BIG = {"scale_px_per_m": 1000.0, "frame_size": (2400, 2000)}  # stance 180 px: enough for a floor line
+
 
 @pytest.mark.parametrize("roll", [-8.0, -2.5, 0.0, 3.0, 6.0])
 @pytest.mark.parametrize("view", ["front", "back"])
 def test_roll_from_feet_recovers_known_roll(roll: float, view: str) -> None:
-    seq = simulate_posture(view=view, camera_roll_deg=roll, noise_px=0.5, seed=3)
+    seq = simulate_posture(view=view, camera_roll_deg=roll, noise_px=0.5, seed=3, **BIG)
     est = estimate_roll(seq)
     assert est.source == "feet"
     assert est.roll_deg == pytest.approx(roll, abs=0.3)
 
 
 def test_roll_correction_removes_known_roll_from_tilts() -> None:
-    rolled = analyze_posture(simulate_posture(pelvic_obliquity_deg=3.0, camera_roll_deg=5.0))
+    rolled = analyze_posture(simulate_posture(pelvic_obliquity_deg=3.0, camera_roll_deg=5.0, **BIG))
     assert rolled.metrics["pelvic_obliquity_deg"].value == pytest.approx(3.0, abs=0.3)
     user = CalibrationConfig(camera_roll_deg=5.0)
     from posture_cam.config import Config
@@ -42,7 +44,7 @@ def test_level_points_inverts_roll() -> None:
 
 
 def test_lifted_foot_is_not_taken_for_the_floor() -> None:
-    seq = simulate_posture(view="front")
+    seq = simulate_posture(view="front", **BIG)
     img = seq.image_px.copy()
     for lm in (Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX):
         img[:, lm, 1] -= 60.0  # single-leg stance: the left foot held 60 px above the floor
@@ -68,3 +70,8 @@ def test_bad_user_inputs_raise_config_errors() -> None:
         estimate_roll(simulate_posture(), CalibrationConfig(camera_roll_deg=90.0))
     with pytest.raises(ConfigError):
         estimate_scale(simulate_posture(), 0.0, subject_height_cm=17.5)
+
+
+def test_narrow_stance_leaves_roll_unestimated() -> None:
+    est = estimate_roll(simulate_posture(view="front", camera_roll_deg=4.0))  # heels only 90 px apart
+    assert est.source == "none" and "too short" in (est.reason or "")

@@ -19,7 +19,7 @@ def letterbox_640x480(rgb: np.ndarray) -> np.ndarray:
     small = cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
     out = np.zeros((480, 640, 3), np.uint8)
     y0, x0 = (480 - small.shape[0]) // 2, (640 - small.shape[1]) // 2
-    out[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
+    out[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
     return out
 
 
@@ -32,8 +32,10 @@ def test_guided_capture_schedule() -> None:
     assert s is not None and s.phase.name == "front" and s.remaining_s == pytest.approx(0.5)
     assert g.state(12.0).phase.name == "side"
     assert g.state(15.0) is None and g.finished(15.0)
-    assert g.segments() == [{"name": "front", "start_s": 0.0, "end_s": 2.0},
-                            {"name": "side", "start_s": 2.0, "end_s": 5.0}]
+    assert g.segments() == [
+        {"name": "front", "start_s": 0.0, "end_s": 2.0},
+        {"name": "side", "start_s": 2.0, "end_s": 5.0},
+    ]
     assert GuidedCapture(phases).total_s == 9.0
     with pytest.raises(ValueError, match="positive duration"):
         GuidedCapture((Phase("x", "", 0.0),))
@@ -43,8 +45,14 @@ def test_guided_capture_schedule() -> None:
 def clip_frames(shared_data: Path) -> list[np.ndarray]:
     from posture_cam.video import iter_frames
 
-    frames = [letterbox_640x480(f.rgb) for f, _ in zip(
-        iter_frames(shared_data / "standing" / "single_leg_balance_front_vp9.mp4"), range(24), strict=False)]
+    frames = [
+        letterbox_640x480(f.rgb)
+        for f, _ in zip(
+            iter_frames(shared_data / "standing" / "single_leg_balance_front_vp9.mp4"),
+            range(24),
+            strict=False,
+        )
+    ]
     assert len(frames) == 24
     return frames
 
@@ -84,6 +92,22 @@ def test_live_analyzer_nobody(clip_frames: list[np.ndarray]) -> None:
             an.captured_sequence()
     finally:
         an.close()
+
+
+@pytest.mark.media
+def test_live_angles_on_real_frames(clip_frames: list[np.ndarray]) -> None:
+    """Front-view clip: the live panel gets a view label and frontal angles in degrees."""
+    an = LiveAnalyzer()
+    try:
+        for i, f in enumerate(clip_frames[:10]):
+            an.process(f, i / 30.0)
+        s = an.stats()
+    finally:
+        an.close()
+    assert s.error is None
+    assert isinstance(s.angles.get("view"), str)
+    vals = {k: v for k, v in s.angles.items() if k != "view"}
+    assert vals and all(-180 < v <= 180 for v in vals.values())
 
 
 def test_captured_sequence_without_frames() -> None:

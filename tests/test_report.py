@@ -25,16 +25,27 @@ def standing_figure(t: int) -> np.ndarray:
     sway = 6 * np.sin(2 * np.pi * t / 25)
     xc = W / 2 + sway
     spec = {
-        Landmark.NOSE: (0, 60), Landmark.LEFT_EYE: (8, 52), Landmark.RIGHT_EYE: (-8, 52),
-        Landmark.LEFT_EAR: (16, 58), Landmark.RIGHT_EAR: (-16, 58),
-        Landmark.LEFT_SHOULDER: (40, 110), Landmark.RIGHT_SHOULDER: (-40, 114),
-        Landmark.LEFT_ELBOW: (48, 180), Landmark.RIGHT_ELBOW: (-48, 184),
-        Landmark.LEFT_WRIST: (50, 240), Landmark.RIGHT_WRIST: (-50, 244),
-        Landmark.LEFT_HIP: (25, 250), Landmark.RIGHT_HIP: (-25, 254),
-        Landmark.LEFT_KNEE: (27, 340), Landmark.RIGHT_KNEE: (-27, 342),
-        Landmark.LEFT_ANKLE: (28, 420), Landmark.RIGHT_ANKLE: (-28, 422),
-        Landmark.LEFT_HEEL: (26, 432), Landmark.RIGHT_HEEL: (-26, 434),
-        Landmark.LEFT_FOOT_INDEX: (36, 440), Landmark.RIGHT_FOOT_INDEX: (-36, 442),
+        Landmark.NOSE: (0, 60),
+        Landmark.LEFT_EYE: (8, 52),
+        Landmark.RIGHT_EYE: (-8, 52),
+        Landmark.LEFT_EAR: (16, 58),
+        Landmark.RIGHT_EAR: (-16, 58),
+        Landmark.LEFT_SHOULDER: (40, 110),
+        Landmark.RIGHT_SHOULDER: (-40, 114),
+        Landmark.LEFT_ELBOW: (48, 180),
+        Landmark.RIGHT_ELBOW: (-48, 184),
+        Landmark.LEFT_WRIST: (50, 240),
+        Landmark.RIGHT_WRIST: (-50, 244),
+        Landmark.LEFT_HIP: (25, 250),
+        Landmark.RIGHT_HIP: (-25, 254),
+        Landmark.LEFT_KNEE: (27, 340),
+        Landmark.RIGHT_KNEE: (-27, 342),
+        Landmark.LEFT_ANKLE: (28, 420),
+        Landmark.RIGHT_ANKLE: (-28, 422),
+        Landmark.LEFT_HEEL: (26, 432),
+        Landmark.RIGHT_HEEL: (-26, 434),
+        Landmark.LEFT_FOOT_INDEX: (36, 440),
+        Landmark.RIGHT_FOOT_INDEX: (-36, 442),
     }
     for lm, (dx, y) in spec.items():
         pts[lm] = (xc + dx, y)
@@ -61,25 +72,45 @@ def analysis_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     lines += [f"{i},{seq.timestamps_s[i]:.4f},{shoulder[i]:.4f},{lean[i]:.4f}" for i in range(T)]
     (out / "metrics_timeseries.csv").write_text("\n".join(lines) + "\n")
     result = {
-        "schema_version": 1, "created_utc": "2026-01-01T00:00:00+00:00",
+        "schema_version": 1,
+        "created_utc": "2026-01-01T00:00:00+00:00",
         "input": {"path": str(out / "walk °test.mp4"), "duration_s": T / FPS, "frames": T, "fps": FPS},
         "subject": {"id": "S01", "height_cm": 172.0},
         "detection": {"frames_with_person": T, "detection_rate": 1.0, "people_seen_max": 1},
         "view": {"dominant": "front", "fractions": {"front": 1.0}, "segments": []},
         "metrics": {
-            "shoulder_obliquity_deg": {"value": float(np.median(shoulder)), "unit": "deg", "iqr": 0.1,
-                                       "n_frames": T, "view_required": ["front", "back"], "status": "ok",
-                                       "reason": None, "low_side": "right"},
-            "craniovertebral_angle_deg": {"value": None, "unit": "deg", "iqr": None, "n_frames": 0,
-                                          "view_required": ["left_side", "right_side"],
-                                          "status": "not_assessable", "reason": "needs a side view"},
+            "shoulder_obliquity_deg": {
+                "value": float(np.median(shoulder)),
+                "unit": "deg",
+                "iqr": 0.1,
+                "n_frames": T,
+                "view_required": ["front", "back"],
+                "status": "ok",
+                "reason": None,
+                "low_side": "right",
+            },
+            "craniovertebral_angle_deg": {
+                "value": None,
+                "unit": "deg",
+                "iqr": None,
+                "n_frames": 0,
+                "view_required": ["left_side", "right_side"],
+                "status": "not_assessable",
+                "reason": "needs a side view",
+            },
         },
         "gait": {"walking_detected": False, "events": [], "steps": [], "metrics": {}},
-        "findings": [{"rule_id": "shoulder_level", "title": "Uneven shoulders", "status": "borderline",
-                      "summary": "The right shoulder sits lower than the left.",
-                      "evidence": [{"metric": "shoulder_obliquity_deg", "value": 2.0, "unit": "deg"}],
-                      "chain": ["pelvis", "trunk", "shoulders"],
-                      "sources": ["How hip pain can cause neck pain (the kinetic chain)"]}],
+        "findings": [
+            {
+                "rule_id": "shoulder_level",
+                "title": "Uneven shoulders",
+                "status": "borderline",
+                "summary": "The right shoulder sits lower than the left.",
+                "evidence": [{"metric": "shoulder_obliquity_deg", "value": 2.0, "unit": "deg"}],
+                "chain": ["pelvis", "trunk", "shoulders"],
+                "sources": ["How hip pain can cause neck pain (the kinetic chain)"],
+            }
+        ],
         "warnings": ["a test warning with a degree sign: 5°"],
     }
     (out / "result.json").write_text(json.dumps(result))
@@ -92,20 +123,37 @@ def test_tables_from_result(analysis_dir: Path) -> None:
     assert [r["key"] for r in rows] == ["shoulder_obliquity_deg"]
     assert "low side: right" in rows[0]["note"]
     na = report.not_assessed(res)
-    assert na == [{"group": "posture", "metric": "Craniovertebral angle", "key": "craniovertebral_angle_deg",
-                   "reason": "needs a side view", "view needed": "left_side, right_side"}]
+    assert na == [
+        {
+            "group": "posture",
+            "metric": "Craniovertebral angle",
+            "key": "craniovertebral_angle_deg",
+            "reason": "needs a side view",
+            "view needed": "left_side, right_side",
+        }
+    ]
     assert report.summary(res)["n_borderline"] == 1
 
 
 def test_rule_bands_follow_direction() -> None:
-    rules = {"rule": [
-        {"condition": [{"metric": "metrics.a_deg", "direction": "above", "borderline_at": 8.0}]},
-        {"condition": [{"metric": "metrics.a_deg", "direction": "above", "borderline_at": 5.0},
-                       {"metric": "gait.metrics.b_pct", "direction": "abs_above", "borderline_at": 4.0},
-                       {"metric": "metrics.c_deg", "direction": "below", "borderline_at": 48.0}]},
-        {"condition": [{"metric": "metrics.d", "direction": "above", "borderline_at": 1.0},
-                       {"metric": "metrics.d", "direction": "below", "borderline_at": 2.0}]},
-    ]}
+    rules = {
+        "rule": [
+            {"condition": [{"metric": "metrics.a_deg", "direction": "above", "borderline_at": 8.0}]},
+            {
+                "condition": [
+                    {"metric": "metrics.a_deg", "direction": "above", "borderline_at": 5.0},
+                    {"metric": "gait.metrics.b_pct", "direction": "abs_above", "borderline_at": 4.0},
+                    {"metric": "metrics.c_deg", "direction": "below", "borderline_at": 48.0},
+                ]
+            },
+            {
+                "condition": [
+                    {"metric": "metrics.d", "direction": "above", "borderline_at": 1.0},
+                    {"metric": "metrics.d", "direction": "below", "borderline_at": 2.0},
+                ]
+            },
+        ]
+    }
     bands = report.rule_bands(rules)
     assert bands == {"a_deg": (None, 5.0), "b_pct": (-4.0, 4.0), "c_deg": (48.0, None)}
 

@@ -25,18 +25,30 @@ def app_script() -> Path:
 def register(sub: Any) -> None:
     p = sub.add_parser("app", help="start the dashboard in the browser (Streamlit)")
     p.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
-    p.add_argument("--address", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
     p.add_argument("--browser", action="store_true", help="open a browser tab once the server is up")
     p.set_defaults(run=run)
 
 
 def streamlit_command(script: Path, *, port: int, address: str, open_browser: bool) -> list[str]:
     """The argv that starts Streamlit on ``script`` (settings also live in .streamlit/config.toml)."""
-    return [sys.executable, "-m", "streamlit", "run", str(script),
-            "--server.port", str(port), "--server.address", address,
-            "--server.headless", "false" if open_browser else "true",
-            "--browser.gatherUsageStats", "false"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "false" if open_browser else "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

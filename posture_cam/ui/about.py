@@ -15,7 +15,9 @@ def rules_documents() -> tuple[str, dict[str, str]]:
     """(rules_version, {doc id: title}) of the packaged rules file."""
     path = Path(__file__).resolve().parents[1] / "rules" / "rules.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return str(data.get("rules_version", "?")), {str(k): str(v) for k, v in (data.get("documents") or {}).items()}
+    return str(data.get("rules_version", "?")), {
+        str(k): str(v) for k, v in (data.get("documents") or {}).items()
+    }
 
 
 def render() -> None:
@@ -31,7 +33,8 @@ def render() -> None:
         "- **Signals**: low-visibility points are dropped, outliers removed, short gaps filled and the "
         "series low-pass filtered; the summary value is the median with its interquartile range.\n"
         "- **Findings**: thresholds and wording live in a rules file; each finding lists its evidence, "
-        "the kinetic chain it may belong to and its sources.")
+        "the kinetic chain it may belong to and its sources."
+    )
     st.subheader("Sources behind the rules")
     try:
         version, docs = rules_documents()
@@ -42,6 +45,8 @@ def render() -> None:
         for title in docs.values():
             st.markdown(f"- {title}")
     st.subheader("Remote webcam use")
-    st.markdown("The webcam page connects without any STUN/TURN server, which works on this machine and on "
-                "a local network. To use it across networks set `POSTURE_CAM_ICE_SERVERS`, e.g. "
-                '`[{"urls": ["stun:stun.example.org:3478"]}]`.')
+    st.markdown(
+        "The webcam page connects without any STUN/TURN server, which works on this machine and on "
+        "a local network. To use it across networks set `POSTURE_CAM_ICE_SERVERS`, e.g. "
+        '`[{"urls": ["stun:stun.example.org:3478"]}]`.'
+    )

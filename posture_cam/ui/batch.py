@@ -23,7 +23,9 @@ def load_summary(folder: Path) -> pd.DataFrame:
     """
     p = Path(folder) / "summary.csv"
     if not p.is_file():
-        raise FileNotFoundError(f"no summary.csv in {folder} (is this a folder written by `posture-cam batch`?)")
+        raise FileNotFoundError(
+            f"no summary.csv in {folder} (is this a folder written by `posture-cam batch`?)"
+        )
     df = pd.read_csv(p)
     df["result_dir"] = [str(Path(folder) / str(n)) for n in df["name"]]
     return df
@@ -66,17 +68,34 @@ def render() -> None:
     statuses = sorted(df["status"].dropna().astype(str).unique())
     shown_status = st.multiselect("Status", statuses, default=statuses, key="batch_status")
     view = df[df["status"].astype(str).isin(shown_status)]
-    cols = ["name", "subject_id", "session_date", "status", "view", "duration_s", "detection_rate", "n_flagged",
-            "n_borderline", "flagged_findings", "error"]
-    event = st.dataframe(view[[c for c in cols if c in view.columns] + metric_columns(view)], hide_index=True,
-                         use_container_width=True, on_select="rerun", selection_mode="single-row",
-                         key="batch_table")
+    cols = [
+        "name",
+        "subject_id",
+        "session_date",
+        "status",
+        "view",
+        "duration_s",
+        "detection_rate",
+        "n_flagged",
+        "n_borderline",
+        "flagged_findings",
+        "error",
+    ]
+    event = st.dataframe(
+        view[[c for c in cols if c in view.columns] + metric_columns(view)],
+        hide_index=True,
+        use_container_width=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="batch_table",
+    )
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     ok_names = view.loc[view["status"] == "ok", "name"].astype(str).tolist()
     pre = view.iloc[rows[0]]["name"] if rows else None
     if ok_names:
-        pick = st.selectbox("Recording", ok_names, index=ok_names.index(pre) if pre in ok_names else 0,
-                            key="batch_pick")
+        pick = st.selectbox(
+            "Recording", ok_names, index=ok_names.index(pre) if pre in ok_names else 0, key="batch_pick"
+        )
         if st.button("Open in video review", key="batch_open"):
             st.session_state[OPEN_KEY] = str(Path(folder.strip()).expanduser() / pick)
             if not nav.switch_to("review"):
@@ -93,16 +112,28 @@ def compare_sessions(df: pd.DataFrame) -> None:
         return
     c1, c2 = st.columns(2)
     subject = c1.selectbox("Subject", subjects, key="batch_subject")
-    metric = c2.selectbox("Metric", metrics, key="batch_metric",
-                          format_func=lambda k: report.metric_label(k.removeprefix("gait.")))
+    metric = c2.selectbox(
+        "Metric",
+        metrics,
+        key="batch_metric",
+        format_func=lambda k: report.metric_label(k.removeprefix("gait.")),
+    )
     table = sessions_of(df, subject, metric)
     st.dataframe(table, hide_index=True, use_container_width=True)
     data = table.dropna(subset=["value"])
     if len(data) >= 1:
         unit = report.series_unit(metric.removeprefix("gait."))
-        chart = alt.Chart(data).mark_line(point=True).encode(
-            x=alt.X("session_date:N", title="session", sort=None),
-            y=alt.Y("value:Q", title=f"{report.metric_label(metric.removeprefix('gait.'))} [{unit}]",
-                    scale=alt.Scale(zero=False)),
-            tooltip=["name", "session_date", alt.Tooltip("value:Q", format=".2f")])
+        chart = (
+            alt.Chart(data)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("session_date:N", title="session", sort=None),
+                y=alt.Y(
+                    "value:Q",
+                    title=f"{report.metric_label(metric.removeprefix('gait.'))} [{unit}]",
+                    scale=alt.Scale(zero=False),
+                ),
+                tooltip=["name", "session_date", alt.Tooltip("value:Q", format=".2f")],
+            )
+        )
         st.altair_chart(chart, use_container_width=True)

@@ -83,8 +83,15 @@ class Outcome:
     level: str = "error"  # "error" | "warning" when ``error`` is set
 
 
-def analyze_cached(video_path: Path, sha: str, config: Config, subject: SubjectInfo | None, *,
-                   name: str, progress: ProgressFn | None = None) -> Outcome:
+def analyze_cached(
+    video_path: Path,
+    sha: str,
+    config: Config,
+    subject: SubjectInfo | None,
+    *,
+    name: str,
+    progress: ProgressFn | None = None,
+) -> Outcome:
     """Run ``posture_cam.pipeline.analyze_file`` unless a finished result for the same input exists.
 
     Never raises for bad input: a :class:`PostureCamError` becomes ``Outcome.error`` with its one-line
@@ -96,15 +103,18 @@ def analyze_cached(video_path: Path, sha: str, config: Config, subject: SubjectI
     try:
         from ..pipeline import analyze_file
 
-        analyze_file(video_path, out_dir, config, subject=subject,
-                              progress=_progress_adapter(progress))
+        analyze_file(video_path, out_dir, config, subject=subject, progress=_progress_adapter(progress))
     except PostureCamError as exc:
         level = "warning" if type(exc).__name__ in WARNING_ERRORS else "error"
         return Outcome(name, None, error=friendly_message(exc), level=level)
     except Exception as exc:  # noqa: BLE001 - the UI must never show a traceback
         log.exception("analysis of %s failed", name)
-        return Outcome(name, None, error=f"The analysis failed unexpectedly ({type(exc).__name__}: {exc}). "
-                                         "Details are in the server log.")
+        return Outcome(
+            name,
+            None,
+            error=f"The analysis failed unexpectedly ({type(exc).__name__}: {exc}). "
+            "Details are in the server log.",
+        )
     if load_result(out_dir) is None:
         return Outcome(name, None, error="The analysis ended without writing result.json.")
     return Outcome(name, out_dir)

@@ -30,20 +30,28 @@ def render() -> None:
     st.subheader("Choose what to do")
     c1, c2, c3 = st.columns(3)
     with c1:
-        st.markdown("**Webcam self-check**  \nStand in front of your camera; follow the guided capture "
-                    "(front, side, optional walk or forward bend).")
+        st.markdown(
+            "**Webcam self-check**  \nStand in front of your camera; follow the guided capture "
+            "(front, side, optional walk or forward bend)."
+        )
         if st.button("Open webcam self-check", key="home_webcam"):
             nav.switch_to("webcam")
     with c2:
-        st.markdown("**Video review**  \nUpload one or more recordings; get annotated playback, charts, "
-                    "findings with evidence and a PDF/HTML report.")
+        st.markdown(
+            "**Video review**  \nUpload one or more recordings; get annotated playback, charts, "
+            "findings with evidence and a PDF/HTML report."
+        )
         if st.button("Open video review", key="home_review"):
             nav.switch_to("review")
     with c3:
-        st.markdown("**Batch browser**  \nBrowse a folder written by `posture-cam batch`, open any "
-                    "recording, compare a person's sessions over time.")
+        st.markdown(
+            "**Batch browser**  \nBrowse a folder written by `posture-cam batch`, open any "
+            "recording, compare a person's sessions over time."
+        )
         if st.button("Open batch browser", key="home_batch"):
             nav.switch_to("batch")
-    st.caption("Good recordings: whole body in the frame, camera at hip height and level, plain "
-               "background, fitted clothes. Front or back view for levels and lean, side view for head "
-               "position and trunk flexion, 4 or more steps across the frame for gait.")
+    st.caption(
+        "Good recordings: whole body in the frame, camera at hip height and level, plain "
+        "background, fitted clothes. Front or back view for levels and lean, side view for head "
+        "position and trunk flexion, 4 or more steps across the frame for gait."
+    )

@@ -15,14 +15,23 @@ def build_navigation() -> Any:
     from . import about, batch, home, review, webcam
 
     PAGES.clear()
-    PAGES.update({
-        "home": st.Page(home.render, title="Home", icon=":material/home:", url_path="home", default=True),
-        "webcam": st.Page(webcam.render, title="Webcam self-check", icon=":material/videocam:",
-                          url_path="webcam"),
-        "review": st.Page(review.render, title="Video review", icon=":material/movie:", url_path="review"),
-        "batch": st.Page(batch.render, title="Batch browser", icon=":material/table_view:", url_path="batch"),
-        "about": st.Page(about.render, title="About and sources", icon=":material/info:", url_path="about"),
-    })
+    PAGES.update(
+        {
+            "home": st.Page(home.render, title="Home", icon=":material/home:", url_path="home", default=True),
+            "webcam": st.Page(
+                webcam.render, title="Webcam self-check", icon=":material/videocam:", url_path="webcam"
+            ),
+            "review": st.Page(
+                review.render, title="Video review", icon=":material/movie:", url_path="review"
+            ),
+            "batch": st.Page(
+                batch.render, title="Batch browser", icon=":material/table_view:", url_path="batch"
+            ),
+            "about": st.Page(
+                about.render, title="About and sources", icon=":material/info:", url_path="about"
+            ),
+        }
+    )
     return st.navigation(list(PAGES.values()))
 
 

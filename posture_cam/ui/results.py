@@ -12,8 +12,11 @@ import streamlit as st
 from .. import report
 from . import charts
 
-LEVEL_ICON = {"flagged": ":material/error:", "borderline": ":material/warning:",
-              "normal": ":material/check_circle:"}
+LEVEL_ICON = {
+    "flagged": ":material/error:",
+    "borderline": ":material/warning:",
+    "normal": ":material/check_circle:",
+}
 
 
 def render_result(result: dict[str, Any], out_dir: Path | None, *, key: str = "res") -> None:
@@ -27,11 +30,14 @@ def render_result(result: dict[str, Any], out_dir: Path | None, *, key: str = "r
     for w in result.get("warnings") or []:
         st.warning(w)
     if summary["view"] in ("unknown", "-"):
-        st.warning("The camera view could not be determined: most posture measurements need a clear front, "
-                   "back or side view of the whole body.")
+        st.warning(
+            "The camera view could not be determined: most posture measurements need a clear front, "
+            "back or side view of the whole body."
+        )
 
-    tabs = st.tabs(["Findings", "Playback", "Charts", "Measurements", "Gait steps", "Not assessed",
-                    "Downloads"])
+    tabs = st.tabs(
+        ["Findings", "Playback", "Charts", "Measurements", "Gait steps", "Not assessed", "Downloads"]
+    )
     with tabs[0]:
         render_findings(result)
     with tabs[1]:
@@ -68,15 +74,20 @@ def render_result(result: dict[str, Any], out_dir: Path | None, *, key: str = "r
 def render_findings(result: dict[str, Any]) -> None:
     findings = report.sorted_findings(result)
     if not findings:
-        st.info("No findings: nothing measured here was outside its normal range, or nothing could be "
-                "assessed (see 'Not assessed').")
+        st.info(
+            "No findings: nothing measured here was outside its normal range, or nothing could be "
+            "assessed (see 'Not assessed')."
+        )
         return
     for f in findings:
         level = report.finding_level(f)
         title = report.finding_title(f)
-        with st.expander(f"{level.upper()}: {title}", expanded=level == "flagged",
-                         icon=LEVEL_ICON.get(level, ":material/info:")):
-            text = f.get("explanation") or f.get("message") or f.get("summary")
+        with st.expander(
+            f"{level.upper()}: {title}",
+            expanded=level == "flagged",
+            icon=LEVEL_ICON.get(level, ":material/info:"),
+        ):
+            text = report.finding_text(f)
             if text:
                 st.markdown(str(text))
             ev = report.evidence_lines(f)
@@ -85,6 +96,9 @@ def render_findings(result: dict[str, Any]) -> None:
             chain = report.chain_lines(f)
             if chain:
                 st.markdown("**Possible chain**\n\n" + "\n".join(f"- {line}" for line in chain))
+            steps = report.next_step_lines(f)
+            if steps:
+                st.markdown("**What you could do next**\n\n" + "\n".join(f"- {line}" for line in steps))
             src = report.source_lines(f)
             if src:
                 st.markdown("**Sources**\n\n" + "\n".join(f"- {line}" for line in src))
@@ -99,27 +113,49 @@ def render_charts(result: dict[str, Any], out_dir: Path | None) -> None:
     if not keys:
         st.info("No per-frame metric has values in this recording.")
         return
-    chosen = st.multiselect("Metrics", keys, default=keys[: min(4, len(keys))],
-                            format_func=report.metric_label)
+    chosen = st.multiselect(
+        "Metrics", keys, default=keys[: min(4, len(keys))], format_func=report.metric_label
+    )
     events = charts.events_frame(report.gait_events(result))
     for k in chosen:
-        chart = charts.metric_chart(ts, k, title=report.metric_label(k), unit=report.series_unit(k, result),
-                                    band=report.normal_band(k), events=events)
+        chart = charts.metric_chart(
+            ts,
+            k,
+            title=report.metric_label(k),
+            unit=report.series_unit(k, result),
+            band=report.normal_band(k),
+            events=events,
+        )
         st.altair_chart(chart, use_container_width=True)
     st.caption("Green band: normal range from the rules file. Dashed red lines: gait events.")
 
 
 def render_downloads(result: dict[str, Any], out_dir: Path | None, *, key: str) -> None:
     name = report.report_basename(result)
-    st.download_button("result.json", json.dumps(result, indent=2), file_name=f"{name}.json",
-                       mime="application/json", key=f"{key}_dl_json")
+    st.download_button(
+        "result.json",
+        json.dumps(result, indent=2),
+        file_name=f"{name}.json",
+        mime="application/json",
+        key=f"{key}_dl_json",
+    )
     if out_dir is not None:
         csv = Path(out_dir) / "metrics_timeseries.csv"
         if csv.is_file():
-            st.download_button("metrics_timeseries.csv", csv.read_bytes(), file_name=f"{name}_timeseries.csv",
-                               mime="text/csv", key=f"{key}_dl_csv")
-    st.download_button("measurements.csv", pd.DataFrame(report.metric_rows(result)).to_csv(index=False),
-                       file_name=f"{name}_measurements.csv", mime="text/csv", key=f"{key}_dl_mcsv")
+            st.download_button(
+                "metrics_timeseries.csv",
+                csv.read_bytes(),
+                file_name=f"{name}_timeseries.csv",
+                mime="text/csv",
+                key=f"{key}_dl_csv",
+            )
+    st.download_button(
+        "measurements.csv",
+        pd.DataFrame(report.metric_rows(result)).to_csv(index=False),
+        file_name=f"{name}_measurements.csv",
+        mime="text/csv",
+        key=f"{key}_dl_mcsv",
+    )
     if out_dir is None:
         return
     if st.button("Build HTML and PDF report", key=f"{key}_build"):
@@ -133,5 +169,10 @@ def render_downloads(result: dict[str, Any], out_dir: Path | None, *, key: str) 
     for p in map(Path, st.session_state.get(f"{key}_reports", [])):
         if p.is_file():
             mime = "application/pdf" if p.suffix == ".pdf" else "text/html"
-            st.download_button(f"Download {p.name}", p.read_bytes(), file_name=f"{name}{p.suffix}", mime=mime,
-                               key=f"{key}_dl_{p.suffix}")
+            st.download_button(
+                f"Download {p.name}",
+                p.read_bytes(),
+                file_name=f"{name}{p.suffix}",
+                mime=mime,
+                key=f"{key}_dl_{p.suffix}",
+            )

@@ -16,29 +16,49 @@ OPEN_KEY = "review_open_dir"  # set by other pages (batch browser) to open a res
 
 def render() -> None:
     st.title("Video review")
-    st.caption("Upload one or more recordings. Each is analysed once; the same file with the same settings "
-               "is read back from the cache. Nothing leaves this machine.")
+    st.caption(
+        "Upload one or more recordings. Each is analysed once; the same file with the same settings "
+        "is read back from the cache. Nothing leaves this machine."
+    )
     with st.form("review_form"):
-        files = st.file_uploader("Videos (or a still image)", type=list(common.VIDEO_TYPES + common.IMAGE_TYPES),
-                                 accept_multiple_files=True, key="review_files")
+        files = st.file_uploader(
+            "Videos (or a still image)",
+            type=list(common.VIDEO_TYPES + common.IMAGE_TYPES),
+            accept_multiple_files=True,
+            key="review_files",
+        )
         c1, c2, c3 = st.columns(3)
         subject_id = c1.text_input("Subject id (optional)", key="review_subject")
-        height = c2.number_input("Subject height in cm (optional, 0 = unknown)", min_value=0.0, max_value=250.0,
-                                 value=0.0, step=1.0, key="review_height")
-        overlay = c3.checkbox("Annotated video", value=True, key="review_overlay",
-                              help="Write an H.264 video with the skeleton drawn (slower).")
+        height = c2.number_input(
+            "Subject height in cm (optional, 0 = unknown)",
+            min_value=0.0,
+            max_value=250.0,
+            value=0.0,
+            step=1.0,
+            key="review_height",
+        )
+        overlay = c3.checkbox(
+            "Annotated video",
+            value=True,
+            key="review_overlay",
+            help="Write an H.264 video with the skeleton drawn (slower).",
+        )
         go = st.form_submit_button("Analyse", type="primary")
     if go:
         if not files:
             st.warning("Choose at least one video file first.")
         else:
-            subject = SubjectInfo(id=subject_id.strip() or None, height_cm=float(height) if height > 0 else None)
+            subject = SubjectInfo(
+                id=subject_id.strip() or None, height_cm=float(height) if height > 0 else None
+            )
             config = Config().with_overrides({"output.overlay": bool(overlay)})
             opened = analyse_uploads([(f.name, f.getvalue()) for f in files], config, subject)
             if opened:
                 st.session_state[OPEN_KEY] = str(opened[-1])
-                st.session_state["review_dirs"] = {**st.session_state.get("review_dirs", {}),
-                                                   **{str(d): n for n, d in opened_names(opened)}}
+                st.session_state["review_dirs"] = {
+                    **st.session_state.get("review_dirs", {}),
+                    **{str(d): n for n, d in opened_names(opened)},
+                }
     show_results()
 
 

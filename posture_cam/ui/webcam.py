@@ -63,8 +63,10 @@ def _warm(analyzer: Any) -> None:
 
 def render() -> None:
     st.title("Webcam self-check")
-    st.caption("Your camera stream goes from your browser to this app on this machine only. "
-               "A screening aid, not a diagnosis.")
+    st.caption(
+        "Your camera stream goes from your browser to this app on this machine only. "
+        "A screening aid, not a diagnosis."
+    )
     live_tab, snap_tab = st.tabs(["Live and guided capture", "Single snapshot"])
     with live_tab:
         render_live()
@@ -83,19 +85,29 @@ def render_live() -> None:
     analyzer = get_analyzer()
     try:
         ctx = webrtc_streamer(
-            key="posture-live", mode=WebRtcMode.SENDRECV, rtc_configuration=rtc,
-            media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480},
-                                                "frameRate": {"ideal": 30}}, "audio": False},
-            video_frame_callback=analyzer.process_av, async_processing=True)
+            key="posture-live",
+            mode=WebRtcMode.SENDRECV,
+            rtc_configuration=rtc,
+            media_stream_constraints={
+                "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
+                "audio": False,
+            },
+            video_frame_callback=analyzer.process_av,
+            async_processing=True,
+        )
     except Exception as exc:  # noqa: BLE001 - e.g. no live Streamlit server (scripted runs): explain, no traceback
         log.warning("webrtc component unavailable: %s", exc)
-        st.error("The live camera component could not start here (it needs the app served by "
-                 "`posture-cam app` in a browser). The snapshot tab still works.")
+        st.error(
+            "The live camera component could not start here (it needs the app served by "
+            "`posture-cam app` in a browser). The snapshot tab still works."
+        )
         return
     playing = bool(getattr(ctx.state, "playing", False))
     c1, c2 = st.columns(2)
     with c1:
-        optional = st.checkbox("Include the optional walk / forward bend phase", value=True, key="webcam_optional")
+        optional = st.checkbox(
+            "Include the optional walk / forward bend phase", value=True, key="webcam_optional"
+        )
         if st.button("Start guided capture", disabled=not playing, key="webcam_start"):
             analyzer.start_capture(include_optional=optional)
             st.session_state.pop("webcam_result", None)
@@ -115,28 +127,38 @@ def render_live() -> None:
 def live_panel(analyzer: Any, playing: bool) -> None:
     """Refreshes every second: live angles, counters (also the browser tests' hook), capture progress."""
     s = analyzer.stats()
-    st.markdown(f"Frames processed: **{s.frames}** · Frames with landmarks: "
-                f"<span id='frames-with-landmarks'>**{s.frames_with_landmarks}**</span> · "
-                f"{s.fps:.0f} fps · {s.latency_ms:.0f} ms per frame", unsafe_allow_html=True)
+    st.markdown(
+        f"Frames processed: **{s.frames}** · Frames with landmarks: "
+        f"<span id='frames-with-landmarks'>**{s.frames_with_landmarks}**</span> · "
+        f"{s.fps:.0f} fps · {s.latency_ms:.0f} ms per frame",
+        unsafe_allow_html=True,
+    )
     if s.error:
         st.warning(f"Live analysis problem: {s.error}")
+    angles = {k: v for k, v in s.angles.items() if k != "view"}
     if s.angles:
-        cols = st.columns(min(4, len(s.angles)))
         from ..report import metric_label, series_unit
 
-        for i, (k, v) in enumerate(sorted(s.angles.items())):
+        st.caption(f"View this frame: {s.angles.get('view', 'unknown')}")
+    if angles:
+        cols = st.columns(min(4, len(angles)))
+        for i, (k, v) in enumerate(sorted(angles.items())):
             cols[i % len(cols)].metric(metric_label(k), f"{v:.1f} {series_unit(k)}")
-    elif s.frames:
+    elif s.frames and not s.angles:
         st.caption("No person in view.")
     if s.capturing:
-        st.progress(0.0 if s.phase_remaining_s is None else 1.0 - min(1.0, s.phase_remaining_s / 10.0),
-                    text=f"{s.instruction} ({s.phase_remaining_s:.0f} s left)")
+        st.progress(
+            0.0 if s.phase_remaining_s is None else 1.0 - min(1.0, s.phase_remaining_s / 10.0),
+            text=f"{s.instruction} ({s.phase_remaining_s:.0f} s left)",
+        )
     if s.capture_done and "webcam_result" not in st.session_state:
         with st.spinner("Analysing the capture..."):
             try:
                 from ..live import analyze_capture
 
-                st.session_state["webcam_result"] = analyze_capture(analyzer, subject=SubjectInfo(id="webcam"))
+                st.session_state["webcam_result"] = analyze_capture(
+                    analyzer, subject=SubjectInfo(id="webcam")
+                )
             except PostureCamError as exc:
                 st.session_state["webcam_result"] = None
                 st.error(str(exc))
@@ -146,8 +168,10 @@ def live_panel(analyzer: Any, playing: bool) -> None:
 
 
 def render_snapshot() -> None:
-    st.markdown("Take one photo standing facing the camera (or sideways): you get the skeleton and the "
-                "key angles of that one moment. For findings, use the guided capture or a video.")
+    st.markdown(
+        "Take one photo standing facing the camera (or sideways): you get the skeleton and the "
+        "key angles of that one moment. For findings, use the guided capture or a video."
+    )
     shot = st.camera_input("Snapshot", key="webcam_snapshot")
     if shot is None:
         return
@@ -166,9 +190,11 @@ def render_snapshot() -> None:
         st.warning(str(exc))
         return
     st.image(drawn, caption="Landmarks found", use_container_width=True)
-    if not angles:
+    st.caption(f"View: {angles.get('view', 'unknown')}")
+    values = {k: v for k, v in angles.items() if k != "view"}
+    if not values:
         st.warning("Not enough of the body was visible to measure any angle.")
     from ..report import metric_label, series_unit
 
-    for k, v in sorted(angles.items()):
+    for k, v in sorted(values.items()):
         st.write(f"{metric_label(k)}: **{v:.1f} {series_unit(k)}**")

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.media]
 
 
 def write_y4m(src: Path, dst: Path, *, n_frames: int = 60, size: tuple[int, int] = (640, 480)) -> Path:
-    """A Y4M (yuv420p, 30 fps) of the first frames of ``src``, letterboxed to ``size``: Chromium's fake camera."""
+    """Y4M (yuv420p, 30 fps) of the first frames of ``src``, letterboxed: Chromium's fake camera."""
     import av
     import cv2
 
@@ -30,7 +30,7 @@ def write_y4m(src: Path, dst: Path, *, n_frames: int = 60, size: tuple[int, int]
             small = cv2.resize(fr.rgb, (round(iw * s) // 2 * 2, round(ih * s) // 2 * 2))
             canvas = np.zeros((h, w, 3), np.uint8)
             y0, x0 = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
-            canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
+            canvas[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
             yuv = av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format="yuv420p").to_ndarray()
             fh.write(b"FRAME\n" + np.ascontiguousarray(yuv).tobytes())
     return dst
@@ -40,7 +40,9 @@ def _launch(pw, chromium_path: Path, extra: list[str]):  # type: ignore[no-untyp
     return pw.chromium.launch(executable_path=str(chromium_path), args=BASE_FLAGS + extra)
 
 
-def test_upload_video_shows_findings(app_url: str, chromium_path: Path, shared_data: Path, tmp_path: Path) -> None:
+def test_upload_video_shows_findings(
+    app_url: str, chromium_path: Path, shared_data: Path, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     clip = shared_data / "standing" / "single_leg_balance_front_vp9.mp4"
@@ -71,15 +73,20 @@ def test_upload_video_shows_findings(app_url: str, chromium_path: Path, shared_d
         browser.close()
 
 
-def test_webcam_fake_camera_produces_landmarks(app_url: str, chromium_path: Path, shared_data: Path,
-                                               tmp_path: Path) -> None:
+def test_webcam_fake_camera_produces_landmarks(
+    app_url: str, chromium_path: Path, shared_data: Path, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     y4m = write_y4m(shared_data / "standing" / "single_leg_balance_front_vp9.mp4", tmp_path / "cam.y4m")
     # the app is reached on the machine's LAN address (aiortc's ICE skips 127.0.0.1), which is not a
     # secure origin: let Chromium expose getUserMedia there
-    flags = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-             f"--use-file-for-fake-video-capture={y4m}", f"--unsafely-treat-insecure-origin-as-secure={app_url}"]
+    flags = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}",
+        f"--unsafely-treat-insecure-origin-as-secure={app_url}",
+    ]
     with sync_playwright() as pw:
         browser = _launch(pw, chromium_path, flags)
         ctx = browser.new_context(permissions=["camera"], viewport={"width": 1280, "height": 1200})
