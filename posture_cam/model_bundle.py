@@ -174,6 +174,9 @@ class _AlignedZipFile(zipfile.ZipFile):
 
 def _with_metadata(entry: str, model: bytes) -> bytes:
     """The TFLite model with the image-input / feature-output metadata the Tasks runtime reads."""
+    from .pose_adapter import quiet_native_logs
+
+    quiet_native_logs()
     from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer
 
     writer = metadata_writer.MetadataWriter.create(bytearray(model))

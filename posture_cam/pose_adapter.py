@@ -21,8 +21,10 @@ mediapipe is imported lazily (on the first adapter), so importing posture_cam st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,46 @@ import numpy as np
 from .errors import InvalidFrameError, ModelError
 from .landmarks import N_LANDMARKS
 from .tracking import PoseCandidate
+
+
+def quiet_native_logs() -> None:
+    """Keep MediaPipe's native INFO/WARNING chatter (glog, TFLite, absl) off the user's terminal.
+
+    Only sets defaults: a user who exports GLOG_minloglevel / TF_CPP_MIN_LOG_LEVEL keeps control.
+    Must run before mediapipe is first imported.
+    """
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Silence file descriptor 2 while MediaPipe starts up (graph creation and the first frame).
+
+    absl/glog print start-up notices ("GPU support is not available", "Created TensorFlow Lite
+    XNNPACK delegate", feedback-manager warnings) before any log level applies. They are not errors
+    for this CPU-only app, so they are hidden; Python exceptions still propagate normally. Set
+    POSTURE_CAM_NATIVE_LOGS=1 to see them.
+    """
+    if os.environ.get("POSTURE_CAM_NATIVE_LOGS"):
+        yield
+        return
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    try:
+        import sys
+
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 RUNNING_MODES = ("video", "live", "image")
 
@@ -64,6 +106,7 @@ class PoseLandmarkerAdapter:
         path = os.fspath(model_path)
         if not os.path.isfile(path):
             raise ModelError(f"pose model file not found: {path}")
+        quiet_native_logs()
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -83,7 +126,8 @@ class PoseLandmarkerAdapter:
             output_segmentation_masks=output_segmentation_masks,
         )
         try:
-            self._landmarker: Any = vision.PoseLandmarker.create_from_options(options)
+            with _native_stderr_silenced():
+                self._landmarker: Any = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(
                 f"cannot load pose model {path}: {str(exc).splitlines()[0] if str(exc) else exc}"
@@ -136,14 +180,16 @@ class PoseLandmarkerAdapter:
             raise RuntimeError("PoseLandmarkerAdapter is closed")
         frame = _check_rgb(rgb)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=frame)
-        if self.running_mode == "image":
-            result = self._landmarker.detect(image)
-        else:
-            ts = self.next_timestamp_ms(timestamp_ms)
-            if timestamp_ms is not None and ts != int(round(float(timestamp_ms))):
-                self.timestamp_adjustments_ += 1
-            result = self._landmarker.detect_for_video(image, ts)
-            self._last_ts_ms = ts
+        quiet = _native_stderr_silenced() if self.frames_ == 0 else contextlib.nullcontext()
+        with quiet:
+            if self.running_mode == "image":
+                result = self._landmarker.detect(image)
+            else:
+                ts = self.next_timestamp_ms(timestamp_ms)
+                if timestamp_ms is not None and ts != int(round(float(timestamp_ms))):
+                    self.timestamp_adjustments_ += 1
+                result = self._landmarker.detect_for_video(image, ts)
+                self._last_ts_ms = ts
         self.frames_ += 1
         h, w = frame.shape[:2]
         return _to_candidates(result, w, h)
