@@ -53,8 +53,7 @@ def concat_video(src: Path, dst: Path, repeats: int, *, scale: float = 0.5) -> P
     with av.open(str(src)) as inp:
         stream = inp.streams.video[0]
         rate = stream.average_rate
-        frames = [f.to_ndarray(format="rgb24") for f in inp.decode(stream)]
-    h, w = frames[0].shape[:2]
+        w, h = stream.codec_context.width, stream.codec_context.height
     w2, h2 = int(w * scale) // 2 * 2, int(h * scale) // 2 * 2
     with av.open(str(dst), "w") as out:
         try:
@@ -62,11 +61,13 @@ def concat_video(src: Path, dst: Path, repeats: int, *, scale: float = 0.5) -> P
         except Exception:  # pragma: no cover - PyAV build without x264
             vs = out.add_stream("mpeg4", rate=rate)
         vs.width, vs.height, vs.pix_fmt = w2, h2, "yuv420p"
-        for _ in range(repeats):
-            for rgb in frames:
-                vf = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(width=w2, height=h2)
-                for pkt in vs.encode(vf):
-                    out.mux(pkt)
+        for _ in range(repeats):  # re-read the clip each time: never hold all frames in memory
+            with av.open(str(src)) as inp:
+                for frame in inp.decode(inp.streams.video[0]):
+                    rgb = frame.reformat(width=w2, height=h2, format="rgb24").to_ndarray()
+                    small = av.VideoFrame.from_ndarray(rgb, format="rgb24")  # fresh frame: new timestamps
+                    for pkt in vs.encode(small):
+                        out.mux(pkt)
         for pkt in vs.encode(None):
             out.mux(pkt)
     return dst
@@ -83,8 +84,10 @@ def run(inputs: list[Path], out: Path, *, workers: int, chunk_s: float) -> dict[
     wall = time.perf_counter() - t0
     if report.n_failed:
         failed = report.summary[report.summary["status"] == "failed"]
-        print(f"warning: {report.n_failed} recording(s) failed:\n{failed[['path', 'error']].to_string()}",
-              file=sys.stderr)
+        print(
+            f"warning: {report.n_failed} recording(s) failed:\n{failed[['path', 'error']].to_string()}",
+            file=sys.stderr,
+        )
     frames = float(report.summary["frames"].sum())
     per_worker: dict[int, float] = {}
     for o in report.outcomes:
@@ -93,6 +96,7 @@ def run(inputs: list[Path], out: Path, *, workers: int, chunk_s: float) -> dict[
         "wall_s": wall,
         "videos": float(len(report.summary)),
         "frames": frames,
+        "failed": float(report.n_failed),
         "videos_per_min": 60.0 * len(report.summary) / wall,
         "frames_per_s": frames / wall,
         "peak_rss_mb": max(per_worker.values()) if per_worker else float("nan"),
@@ -145,14 +149,14 @@ def main() -> int:
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; load average at start {os.getloadavg()[0]:.1f} (shared machine). "
-        "Model: full. Wall time includes starting the worker processes.",
+        "Model: full. Wall time includes starting the worker processes. Peak memory = VmHWM of each worker.",
         "",
         "| run | videos (failed) | frames | wall [s] | videos/min | frames/s | peak RSS per worker [MB] |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows:
         lines.append(
-            f"| {name} | {r['videos']:.0f} | {r['frames']:.0f} | {r['wall_s']:.1f} | "
+            f"| {name} | {r['videos']:.0f} ({r['failed']:.0f}) | {r['frames']:.0f} | {r['wall_s']:.1f} | "
             f"{r['videos_per_min']:.1f} | {r['frames_per_s']:.2f} | {r['peak_rss_mb']:.0f} |"
         )
     lines += [

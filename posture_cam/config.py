@@ -67,6 +67,13 @@ class PostureConfig:
     view_smoothing_s: float = 0.5  # majority filter window for per-frame view labels
     view_min_segment_s: float = 0.4  # shorter view segments are merged into their neighbours
     level_tolerance_deg: float = 1.0  # |tilt| below this reads "level" in low_side / toward
+    # C7 relative to the shoulder landmark (side view), fractions of body height: up / back along the trunk
+    c7_above_shoulder_fraction_height: float = 0.047
+    c7_behind_shoulder_fraction_height: float = 0.0354
+    quiet_standing_max_speed_body_heights_per_s: float = 0.05  # hip centre slower than this = still
+    quiet_standing_max_scale_rate_per_s: float = 0.08  # |d ln(shoulder-floor span)/dt|: not walking in depth
+    quiet_standing_max_trunk_lean_deg: float = 15.0  # trunk within this of vertical (no forward bend)
+    quiet_standing_min_duration_s: float = 1.0  # still runs shorter than this are not quiet standing
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import OutputError
+from .errors import InputNotFoundError, OutputError
 
 #: (version, name, SQL). Append new migrations with the next number; never edit an applied one.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -122,7 +122,7 @@ class History:
         self.path = Path(path)
         if read_only:
             if not self.path.is_file():
-                raise OutputError(f"history database not found: {self.path}")
+                raise InputNotFoundError(f"history database not found: {self.path}")
             uri = f"file:{self.path.resolve()}?mode=ro"
             self._con = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None)
         else:

@@ -20,6 +20,7 @@ calibrates roll and scale, computes every series and reports each metric as a
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,20 @@ MAX_KNEE_FLEXION_BEND_DEG = (
     20.0  # knees bent more than this at the peak: the test was not done straight-legged
 )
 UPRIGHT_TRUNK_DEG = 15.0  # frames with the trunk within this of vertical give the reference trunk length
+
+# C7 (spinous process, the craniovertebral angle's vertex) relative to BlazePose's shoulder landmark, as
+# fractions of body height in the trunk frame (docs/metrics.md, "Craniovertebral angle"):
+# up: cervicale height ~0.87 H minus acromion height ~0.82 H (ANSUR adult means, Gordon et al.);
+# back: that drop over tan(53 deg), the normative sagittal shoulder-C7 angle (53.1 +- 6.1 deg, n = 194;
+# the angle is defined in Singla et al. 2017, J Chiropr Med 16:131).
+C7_ABOVE_SHOULDER_FRACTION_HEIGHT = 0.047
+C7_BEHIND_SHOULDER_FRACTION_HEIGHT = round(0.047 / math.tan(math.radians(53.0)), 4)  # 0.0354
+# hip->shoulder landmark chord / body height on MediaPipe output of the synth renders (0.307-0.318):
+# the body-height fallback when the scale calibration found no height
+TRUNK_CHORD_FRACTION_HEIGHT = 0.31
+# 1-SD error of the estimated-C7 CVA for one person: shoulder-C7 angle SD 6.1 deg (~4.6 deg of CVA),
+# ~1 cm SD of the C7-acromion drop (~3 deg), and shoulder/ear landmark placement (~4 deg), in quadrature
+CVA_C7_ESTIMATE_ERROR_DEG = 7.0
 
 
 # ============================================================================ per-frame geometry (pure)
@@ -78,15 +93,43 @@ def lean_from_vertical_deg(base_xy: np.ndarray, top_xy: np.ndarray, direction: n
     return np.degrees(np.arctan2(direction * d[..., 0], -d[..., 1]))
 
 
-def craniovertebral_angle_deg(shoulder_xy: np.ndarray, ear_xy: np.ndarray, forward: np.ndarray) -> np.ndarray:
-    """Angle between the horizontal and the shoulder->ear line, measured from the forward horizontal.
+def craniovertebral_angle_deg(base_xy: np.ndarray, ear_xy: np.ndarray, forward: np.ndarray) -> np.ndarray:
+    """Angle between the forward horizontal and the base->ear line, deg (base = C7, or the shoulder).
 
-    ``atan2(y_shoulder - y_ear, forward * (x_ear - x_shoulder))``: 90 = ear straight above the shoulder,
-    smaller = ear further forward (forward head), > 90 = ear behind the shoulder. ``forward`` is +1 when
-    the subject faces image right, -1 when facing image left.
+    ``atan2(y_base - y_ear, forward * (x_ear - x_base))``: 90 = ear straight above the base,
+    smaller = ear further forward (forward head), > 90 = ear behind it. ``forward`` is +1 when the
+    subject faces image right, -1 when facing image left.
     """
-    d = np.asarray(ear_xy, np.float64) - np.asarray(shoulder_xy, np.float64)
+    d = np.asarray(ear_xy, np.float64) - np.asarray(base_xy, np.float64)
     return np.degrees(np.arctan2(-d[..., 1], forward * d[..., 0]))
+
+
+def estimate_c7(
+    shoulder_xy: np.ndarray,
+    hip_xy: np.ndarray,
+    forward: np.ndarray,
+    body_height_px: np.ndarray | float,
+    *,
+    above_fraction: float = C7_ABOVE_SHOULDER_FRACTION_HEIGHT,
+    behind_fraction: float = C7_BEHIND_SHOULDER_FRACTION_HEIGHT,
+) -> np.ndarray:
+    """Estimated C7 spinous process (T, 2) pixels, from the visible shoulder in a side view.
+
+    C7 = shoulder + H * (above * u - behind * p): ``u`` the unit trunk axis (hip -> shoulder), ``p`` its
+    perpendicular pointing the way the subject faces (``forward`` +1 = image right, -1 = image left),
+    ``H`` the body height in pixels. In upright stance ``u`` is vertical (the plumb line runs through
+    hip and shoulder), so the offset is "above_fraction H up, behind_fraction H back"; with a flexed
+    trunk the offset turns with the thorax.
+    """
+    sh = np.asarray(shoulder_xy, np.float64)
+    d = sh - np.asarray(hip_xy, np.float64)
+    n = np.hypot(d[..., 0], d[..., 1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = d / np.where(n > 0, n, np.nan)[..., None]
+    f = np.asarray(forward, np.float64)
+    p = np.stack([-u[..., 1] * f, u[..., 0] * f], axis=-1)  # upright (u = (0, -1)) -> (forward, 0)
+    h = np.asarray(body_height_px, np.float64)[..., None]
+    return sh + h * (above_fraction * u - behind_fraction * p)
 
 
 def knee_flexion_deg(
@@ -140,10 +183,18 @@ def _visible_side(xy: np.ndarray, view: np.ndarray, left: Landmark, right: Landm
     return np.where(np.isfinite(near), near, far)
 
 
-def frame_series(xy: np.ndarray, view: np.ndarray, scale: Scale | None = None) -> dict[str, np.ndarray]:
+def frame_series(
+    xy: np.ndarray,
+    view: np.ndarray,
+    scale: Scale | None = None,
+    *,
+    c7_above_fraction: float = C7_ABOVE_SHOULDER_FRACTION_HEIGHT,
+    c7_behind_fraction: float = C7_BEHIND_SHOULDER_FRACTION_HEIGHT,
+) -> dict[str, np.ndarray]:
     """All per-frame posture series from levelled points ``xy`` (T, 33, 2) and per-frame view labels.
 
-    Values are NaN in frames whose view does not suit the metric.
+    Values are NaN in frames whose view does not suit the metric. The C7 estimate is scaled by the
+    calibrated body height, or per frame by the trunk chord / ``TRUNK_CHORD_FRACTION_HEIGHT``.
     """
     xy = np.asarray(xy, np.float64)
     front = np.isin(view, FRONTAL)
@@ -171,7 +222,17 @@ def frame_series(xy: np.ndarray, view: np.ndarray, scale: Scale | None = None) -
     sh = _visible_side(xy, view, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     hip = _visible_side(xy, view, L.LEFT_HIP, L.RIGHT_HIP)
     knee = _visible_side(xy, view, L.LEFT_KNEE, L.RIGHT_KNEE)
-    s["craniovertebral_angle_deg"] = craniovertebral_angle_deg(sh, ear, fwd) * nans
+    chord = np.hypot(*(sh - hip).T)
+    height_px = (
+        np.full(len(xy), float(scale.body_height_px))
+        if scale is not None and scale.body_height_px
+        else chord / TRUNK_CHORD_FRACTION_HEIGHT
+    )
+    c7 = estimate_c7(
+        sh, hip, fwd, height_px, above_fraction=c7_above_fraction, behind_fraction=c7_behind_fraction
+    )
+    s["craniovertebral_angle_deg"] = craniovertebral_angle_deg(c7, ear, fwd) * nans
+    s["ear_shoulder_angle_deg"] = craniovertebral_angle_deg(sh, ear, fwd) * nans
     offset_px = fwd * (ear[:, 0] - sh[:, 0]) * nans
     s["head_forward_offset_px"] = offset_px
     if scale is not None:
@@ -186,8 +247,115 @@ def frame_series(xy: np.ndarray, view: np.ndarray, scale: Scale | None = None) -
             * nans
         )
     s["trunk_thigh_angle_deg"] = trunk_thigh_angle_deg(sh, hip, knee, fwd) * nans
-    s["trunk_chord_px"] = np.hypot(*(sh - hip).T) * nans
+    s["trunk_chord_px"] = chord * nans
     return s
+
+
+# ============================================================================ quiet standing
+# metrics that describe the standing posture: summarised over quiet-standing frames only
+STANDING_KEYS = (
+    "pelvic_obliquity_deg",
+    "shoulder_obliquity_deg",
+    "shoulder_hip_tilt_difference_deg",
+    "head_tilt_deg",
+    "trunk_lateral_lean_deg",
+    "knee_line_tilt_deg",
+    "craniovertebral_angle_deg",
+    "ear_shoulder_angle_deg",
+    "head_forward_offset_px",
+    "head_forward_offset_pct_height",
+    "head_forward_offset_cm",
+    "trunk_flexion_deg",
+    "knee_flexion_left_deg",
+    "knee_flexion_right_deg",
+    "trunk_thigh_angle_deg",
+)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index pairs of the True runs of a 1-D boolean array."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.diff(m.astype(np.int8))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
+
+
+QUIET_RATE_WINDOW_S = 0.5  # speeds for quiet standing are differences across this window (landmark jitter)
+
+
+def _windowed_rate(v: np.ndarray, t: np.ndarray, window_s: float) -> np.ndarray:
+    """(T, k) rate of change of ``v`` (T, k) per second, from the values ``window_s / 2`` before and after."""
+    n = len(t)
+    dt = float(np.median(np.diff(t))) if n > 1 else 1.0
+    k = max(1, int(round(window_s / 2 / dt)))
+    i = np.arange(n)
+    lo, hi = np.clip(i - k, 0, n - 1), np.clip(i + k, 0, n - 1)
+    span = t[hi] - t[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (v[hi] - v[lo]) / np.where(span > 0, span, np.nan)[:, None]
+
+
+def quiet_standing_mask(
+    xy: np.ndarray,
+    timestamps_s: np.ndarray,
+    body_height_px: float | None,
+    *,
+    max_speed_body_heights_per_s: float,
+    max_scale_rate_per_s: float,
+    max_trunk_lean_deg: float,
+    min_duration_s: float,
+) -> np.ndarray:
+    """(T,) True in frames of quiet standing: the subject stands still with the trunk near upright.
+
+    A frame is still when the hip centre moves slower than ``max_speed_body_heights_per_s`` (image
+    plane), the shoulder-to-lowest-foot span changes length slower than ``max_scale_rate_per_s``
+    (|d ln length / dt|: walking towards or away from the camera), and the trunk chord
+    leans less than ``max_trunk_lean_deg`` from vertical in any direction (no forward bend). Only runs of
+    such frames lasting at least ``min_duration_s`` count. Points are the levelled (T, 33, 2) pixels.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames (nobody detected) stay NaN
+        return _quiet_standing_mask(
+            np.asarray(xy, np.float64),
+            np.asarray(timestamps_s, np.float64),
+            body_height_px,
+            max_speed_body_heights_per_s,
+            max_scale_rate_per_s,
+            max_trunk_lean_deg,
+            min_duration_s,
+        )
+
+
+def _quiet_standing_mask(
+    xy: np.ndarray,
+    t: np.ndarray,
+    body_height_px: float | None,
+    max_speed_body_heights_per_s: float,
+    max_scale_rate_per_s: float,
+    max_trunk_lean_deg: float,
+    min_duration_s: float,
+) -> np.ndarray:
+    hip = np.nanmean(np.stack([xy[:, L.LEFT_HIP], xy[:, L.RIGHT_HIP]]), axis=0)
+    sh = np.nanmean(np.stack([xy[:, L.LEFT_SHOULDER], xy[:, L.RIGHT_SHOULDER]]), axis=0)
+    feet = [L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL]
+    floor_y = np.nanmax(xy[:, feet, 1], axis=1)
+    chord = np.hypot(*(sh - hip).T)
+    # shoulder-to-floor span (~0.8 H) from the lowest foot point: long, and indifferent to left/right
+    # label swaps of the legs in a side view
+    size = floor_y - sh[:, 1]
+    height = body_height_px or float(np.nanmedian(chord)) / TRUNK_CHORD_FRACTION_HEIGHT
+    if len(t) < 2 or not np.isfinite(height) or height <= 0:
+        return np.zeros(len(t), bool)
+    speed = np.hypot(*_windowed_rate(hip, t, QUIET_RATE_WINDOW_S).T) / height
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale_rate = np.abs(_windowed_rate(np.log(size)[:, None], t, QUIET_RATE_WINDOW_S)[:, 0])
+    lean = np.abs(lean_from_vertical_deg(hip, sh, np.ones(len(t))))
+    still = (speed < max_speed_body_heights_per_s) & (scale_rate < max_scale_rate_per_s)
+    still &= lean < max_trunk_lean_deg
+    out = np.zeros(len(t), bool)
+    for a, b in _runs(still):
+        if t[b - 1] - t[a] + (t[1] - t[0]) >= min_duration_s - 1e-9:
+            out[a:b] = True
+    return out
 
 
 # ============================================================================ report
@@ -225,12 +393,25 @@ def _side_word(value: float | None, tol: float) -> str | None:
 
 
 def _summarise(
-    series: np.ndarray, view: ViewReport, unit: str, required: tuple[str, ...], cfg: Config, **extra: Any
+    series: np.ndarray,
+    view: ViewReport,
+    unit: str,
+    required: tuple[str, ...],
+    cfg: Config,
+    frames: np.ndarray | None = None,
+    **extra: Any,
 ) -> MetricResult:
+    """Median/IQR of ``series`` if ``required`` views cover enough of the detected frames.
+
+    ``frames`` (T,) bool restricts both the view share and the values (quiet standing for posture).
+    """
     detected = view.per_frame != "unknown"
-    n_det = int(detected.sum())
-    in_view = int(view.mask(required).sum())
+    sel = detected if frames is None else detected & frames
+    n_det = int(sel.sum())
+    in_view = int((view.mask(required) & sel).sum())
     share = in_view / n_det if n_det else 0.0
+    if frames is not None:
+        series = np.where(frames, series, np.nan)
     if n_det == 0:
         return MetricResult.not_assessable(
             unit, "no frames with the subject", view_required=required, **extra
@@ -305,44 +486,100 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
     view = classify_views(cond, cfg.posture)
     cal = calibrate(cond, cfg.calibration)
     xy = level_points(cond.image_px[..., :2], cal.roll_deg, (cond.frame_size[0] / 2, cond.frame_size[1] / 2))
-    s = frame_series(xy, view.per_frame, cal.scale)
-    tol = cfg.posture.level_tolerance_deg
+    s = frame_series(
+        xy,
+        view.per_frame,
+        cal.scale,
+        c7_above_fraction=cfg.posture.c7_above_shoulder_fraction_height,
+        c7_behind_fraction=cfg.posture.c7_behind_shoulder_fraction_height,
+    )
+    pc = cfg.posture
+    quiet = quiet_standing_mask(
+        xy,
+        cond.timestamps_s,
+        cal.scale.body_height_px,
+        max_speed_body_heights_per_s=pc.quiet_standing_max_speed_body_heights_per_s,
+        max_scale_rate_per_s=pc.quiet_standing_max_scale_rate_per_s,
+        max_trunk_lean_deg=pc.quiet_standing_max_trunk_lean_deg,
+        min_duration_s=pc.quiet_standing_min_duration_s,
+    )
+    n_quiet = int(quiet.sum())
+    no_quiet_reason = (
+        f"no quiet standing (at least {pc.quiet_standing_min_duration_s:g} s with the hips slower than "
+        f"{pc.quiet_standing_max_speed_body_heights_per_s:g} body heights/s and the trunk within "
+        f"{pc.quiet_standing_max_trunk_lean_deg:g} deg of vertical): the subject moves "
+        "(walks or bends) throughout; standing posture is not measured during movement"
+    )
+    tol = pc.level_tolerance_deg
     m: dict[str, MetricResult] = {}
 
-    def frontal(key: str, **extra: Any) -> MetricResult:
-        r = _summarise(s[key], view, "deg", FRONTAL, cfg, **extra)
-        return r
+    def standing(key: str, required: tuple[str, ...], unit: str = "deg", **extra: Any) -> MetricResult:
+        """A standing-posture metric from quiet-standing frames only."""
+        if n_quiet == 0:
+            moving = _summarise(s[key], view, unit, required, cfg, **extra)
+            if not moving.ok:  # wrong view or too few frames: that reason comes first
+                return moving
+            return MetricResult.not_assessable(
+                unit,
+                no_quiet_reason,
+                view_required=required,
+                n_frames=0,
+                context="movement",
+                value_during_movement=_round(moving.value),
+                **extra,
+            )
+        r = _summarise(s[key], view, unit, required, cfg, frames=quiet, **extra)
+        return _with_extra(r, context="quiet_standing", quiet_standing_frames=n_quiet)
 
-    pel = frontal("pelvic_obliquity_deg")
-    knee_line = MetricResult.from_series(s["knee_line_tilt_deg"], "deg")
+    pel = standing("pelvic_obliquity_deg", FRONTAL)
+    knee_line = MetricResult.from_series(np.where(quiet, s["knee_line_tilt_deg"], np.nan), "deg")
     m["pelvic_obliquity_deg"] = _with_extra(
         pel,
         low_side=_side_word(pel.value, tol),
         knee_line_tilt_deg=_round(knee_line.value),
         note="hip landmarks follow the trunk: under-reports true pelvic obliquity (see docs/metrics.md)",
     )
-    sho = frontal("shoulder_obliquity_deg")
+    sho = standing("shoulder_obliquity_deg", FRONTAL)
     m["shoulder_obliquity_deg"] = _with_extra(sho, low_side=_side_word(sho.value, tol))
-    m["shoulder_hip_tilt_difference_deg"] = frontal("shoulder_hip_tilt_difference_deg")
-    head = frontal("head_tilt_deg")
+    m["shoulder_hip_tilt_difference_deg"] = standing("shoulder_hip_tilt_difference_deg", FRONTAL)
+    head = standing("head_tilt_deg", FRONTAL)
     m["head_tilt_deg"] = _with_extra(head, low_side=_side_word(head.value, tol))
-    lean = frontal("trunk_lateral_lean_deg")
+    lean = standing("trunk_lateral_lean_deg", FRONTAL)
     m["trunk_lateral_lean_deg"] = _with_extra(lean, toward=_side_word(lean.value, tol))
-    m["craniovertebral_angle_deg"] = _summarise(s["craniovertebral_angle_deg"], view, "deg", SIDE, cfg)
-    m["head_forward_offset_pct_height"] = _summarise(
-        s["head_forward_offset_pct_height"], view, "%", SIDE, cfg
+    m["craniovertebral_angle_deg"] = standing(
+        "craniovertebral_angle_deg",
+        SIDE,
+        c7_source="anthropometric_estimate",
+        c7_offset_fraction_height={
+            "above_shoulder": pc.c7_above_shoulder_fraction_height,
+            "behind_shoulder": pc.c7_behind_shoulder_fraction_height,
+        },
+        uncertainty_deg=CVA_C7_ESTIMATE_ERROR_DEG,
+        note="C7 estimated from the shoulder landmark with a population-average offset, tragus = ear "
+        "landmark; comparable with photogrammetric C7-tragus norms (Lau 2009) only within about "
+        f"+-{CVA_C7_ESTIMATE_ERROR_DEG:.0f} deg for one person (docs/metrics.md)",
     )
+    m["ear_shoulder_angle_deg"] = standing(
+        "ear_shoulder_angle_deg",
+        SIDE,
+        proxy="shoulder_landmark_to_ear",
+        comparable_to_lau_norms=False,
+        note="raw landmark angle (shoulder joint region -> ear), ~25-35 deg above a C7-tragus CVA; "
+        "track changes within a person, never compare with C7-tragus norms",
+    )
+    m["head_forward_offset_pct_height"] = standing("head_forward_offset_pct_height", SIDE, "%")
     if cal.scale.px_per_cm:
-        m["head_forward_offset_cm"] = _summarise(s["head_forward_offset_cm"], view, "cm", SIDE, cfg)
+        m["head_forward_offset_cm"] = standing("head_forward_offset_cm", SIDE, "cm")
     else:
         m["head_forward_offset_cm"] = MetricResult.not_assessable(
             "cm", "subject height not given (calibration.subject_height_cm)", view_required=SIDE
         )
-    m["trunk_flexion_deg"] = _summarise(s["trunk_flexion_deg"], view, "deg", SIDE, cfg)
-    m["knee_flexion_left_deg"] = _summarise(s["knee_flexion_left_deg"], view, "deg", SIDE, cfg)
-    m["knee_flexion_right_deg"] = _summarise(s["knee_flexion_right_deg"], view, "deg", SIDE, cfg)
-    m["sagittal_pelvic_tilt_proxy_deg"] = _with_extra(
-        _summarise(s["trunk_thigh_angle_deg"], view, "deg", SIDE, cfg),
+    m["trunk_flexion_deg"] = standing("trunk_flexion_deg", SIDE)
+    m["knee_flexion_left_deg"] = standing("knee_flexion_left_deg", SIDE)
+    m["knee_flexion_right_deg"] = standing("knee_flexion_right_deg", SIDE)
+    m["sagittal_pelvic_tilt_proxy_deg"] = standing(
+        "trunk_thigh_angle_deg",
+        SIDE,
         proxy="trunk_thigh_angle",
         comparable_to_asis_psis_norms=False,
         note="angle between thigh (knee->hip) and trunk chord (hip->shoulder); + = hips flexed, "
@@ -354,7 +591,14 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
         warnings.append(f"camera roll not estimated ({cal.roll.reason}); tilts assume a level camera")
     if cal.scale.body_height_px is None:
         warnings.append("body height could not be measured; distances in % of height are not assessable")
-    return PostureReport(m, s, view, cal, cond, warnings)
+    if n_quiet == 0:
+        warnings.append(no_quiet_reason)
+    # the per-frame series handed on (rules' duration checks, metrics_timeseries.csv) match the summaries:
+    # standing metrics only in quiet-standing frames; the unrestricted trunk flexion is kept for plots
+    out = {k: (np.where(quiet, v, np.nan) if k in STANDING_KEYS else v) for k, v in s.items()}
+    out["trunk_flexion_all_frames_deg"] = s["trunk_flexion_deg"]
+    out["quiet_standing"] = quiet.astype(np.float64)
+    return PostureReport(m, out, view, cal, cond, warnings)
 
 
 def _round(v: float | None) -> float | None:
@@ -374,6 +618,7 @@ LIVE_KEYS = (
     "head_tilt_deg",
     "trunk_lateral_lean_deg",
     "craniovertebral_angle_deg",
+    "ear_shoulder_angle_deg",
     "trunk_flexion_deg",
     "knee_flexion_left_deg",
     "knee_flexion_right_deg",

@@ -9,7 +9,7 @@ import pytest
 
 from posture_cam import history as history_mod
 from posture_cam.cli import main
-from posture_cam.errors import OutputError
+from posture_cam.errors import InputNotFoundError, OutputError
 from posture_cam.history import MIGRATIONS, History, metrics_wide
 
 
@@ -75,7 +75,7 @@ def test_old_database_is_migrated_forward_and_migrating_twice_is_a_no_op(tmp_pat
 
 
 def test_read_only_open_refuses_missing_or_outdated_database(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="not found"):
+    with pytest.raises(InputNotFoundError, match="not found"):
         History(tmp_path / "missing.sqlite", read_only=True)
     db = tmp_path / "old.sqlite"
     h = History.__new__(History)

@@ -10,14 +10,18 @@ from hypothesis import strategies as st
 from posture_cam.config import Config, PostureConfig
 from posture_cam.landmarks import Landmark
 from posture_cam.posture import (
+    C7_ABOVE_SHOULDER_FRACTION_HEIGHT,
+    C7_BEHIND_SHOULDER_FRACTION_HEIGHT,
     analyze_posture,
     craniovertebral_angle_deg,
+    estimate_c7,
     knee_flexion_deg,
     lean_from_vertical_deg,
     line_tilt_deg,
     live_angles,
     wrap_deg,
 )
+from posture_cam.simulate import posture as sim
 from posture_cam.simulate.posture import forward_bend_sequence, simulate_posture
 
 FRONTAL_CASES = [
@@ -156,7 +160,9 @@ def test_head_forward_offset_pct_and_cm() -> None:
         simulate_posture(view="left_side", craniovertebral_angle_deg=45.0, duration_s=1.0),
         Config(calibration=CalibrationConfig(subject_height_cm=175.0)),
     )
-    expected_cm = 20.0 * np.cos(np.radians(45.0))  # shoulder->ear ray of 0.20 m in the simulator
+    # simulator: ear = C7 + (h / tan(CVA)) forward + h up, C7 = shoulder + offsets; ear ahead of shoulder:
+    behind_m = 1.75 * C7_BEHIND_SHOULDER_FRACTION_HEIGHT
+    expected_cm = 100 * (sim._EAR_ABOVE_C7 / np.tan(np.radians(45.0)) - behind_m)
     assert r.metrics["head_forward_offset_cm"].value == pytest.approx(expected_cm, rel=0.03)
     assert r.metrics["head_forward_offset_pct_height"].value == pytest.approx(expected_cm / 1.75, rel=0.03)
 
@@ -169,6 +175,43 @@ def test_forward_bend_hip_flexion_and_spine_share() -> None:
     assert m.value == pytest.approx(truth["peak_hip_flexion_deg"], abs=1.0)
     assert m.extra["spine_share_pct"] == pytest.approx(30.0, abs=2.0)
     assert m.extra["peak_trunk_flexion_deg"] == pytest.approx(90.0, abs=0.5)
+
+
+@pytest.mark.parametrize("peak,share", [(100.0, 0.0), (110.0, 0.3), (125.0, 0.2)])
+def test_forward_bend_past_90_deg_does_not_saturate(peak: float, share: float) -> None:
+    # regression: the bend used to read 69 deg for a true 91 once the trunk passed ~88 deg
+    seq = forward_bend_sequence(peak_trunk_flexion_deg=peak, spine_share=share)
+    m = analyze_posture(seq).metrics["hip_flexion_forward_bend_deg"]
+    assert m.ok, m.reason
+    assert m.extra["peak_trunk_flexion_deg"] == pytest.approx(peak, abs=0.5)
+    assert m.value == pytest.approx(seq.meta["simulated"]["peak_hip_flexion_deg"], abs=0.5)
+
+
+@pytest.mark.parametrize("view", ["left_side", "right_side"])
+@pytest.mark.parametrize("flexion", [0.0, 15.0])
+@pytest.mark.parametrize("cva", [38.0, 51.0])
+def test_cva_from_estimated_c7_recovers_known_angle(view: str, flexion: float, cva: float) -> None:
+    r = analyze_posture(
+        simulate_posture(view=view, craniovertebral_angle_deg=cva, trunk_flexion_deg=flexion, duration_s=1.0)
+    )
+    m = r.metrics["craniovertebral_angle_deg"]
+    assert m.ok and m.value == pytest.approx(cva, abs=0.5)
+    assert m.extra["c7_source"] == "anthropometric_estimate" and m.extra["uncertainty_deg"] > 0
+    # the raw shoulder->ear proxy reads far higher (~25-35 deg) and says it is not comparable with norms
+    proxy = r.metrics["ear_shoulder_angle_deg"]
+    assert proxy.ok and proxy.value > cva + 15.0
+    assert proxy.extra["comparable_to_lau_norms"] is False
+
+
+def test_estimate_c7_offset_upright_and_turns_with_trunk() -> None:
+    sh, hip = np.array([[500.0, 300.0]]), np.array([[500.0, 600.0]])
+    for fwd in (1.0, -1.0):
+        c7 = estimate_c7(sh, hip, np.array([fwd]), 1000.0)[0]
+        assert c7[1] == pytest.approx(300.0 - 1000.0 * C7_ABOVE_SHOULDER_FRACTION_HEIGHT)  # above (y down)
+        assert c7[0] == pytest.approx(500.0 - fwd * 1000.0 * C7_BEHIND_SHOULDER_FRACTION_HEIGHT)  # behind
+    # trunk flexed 90 deg forward (facing right): "up" points forward, "behind" points up
+    c7 = estimate_c7(np.array([[800.0, 600.0]]), hip, np.array([1.0]), 1000.0)[0]
+    assert c7 == pytest.approx([800.0 + 47.0, 600.0 - 1000.0 * C7_BEHIND_SHOULDER_FRACTION_HEIGHT])
 
 
 def test_forward_bend_absent_when_standing() -> None:
@@ -284,3 +327,44 @@ def test_no_angle_above_180_in_any_series() -> None:
                 fin = s[np.isfinite(s)]
                 assert np.all(np.abs(fin) <= 180), k
     assert Landmark.NOSE == 0
+
+
+# ---------------------------------------------------------------- quiet standing only
+def _moving(seq, speed_px_per_s: float):
+    """The same subject carried across the image at a constant speed (walking-like progression)."""
+    img = np.array(seq.image_px, copy=True)
+    img[..., 0] += speed_px_per_s * (seq.timestamps_s - seq.timestamps_s[0])[:, None]
+    return seq.replace(image_px=img)
+
+
+def test_standing_metrics_use_quiet_standing_frames_only() -> None:
+    from posture_cam.sequence import PoseSequence
+
+    still = simulate_posture(view="back", pelvic_obliquity_deg=4.0, duration_s=2.0)
+    # then 2 s carried sideways at ~0.7 body heights/s with a different pelvis: must not enter the median
+    moving = _moving(simulate_posture(view="back", pelvic_obliquity_deg=-6.0, duration_s=2.0), 600.0)
+    moving = moving.replace(timestamps_s=moving.timestamps_s + 2.0)
+    r = analyze_posture(PoseSequence.concat([still, moving]))
+    m = r.metrics["pelvic_obliquity_deg"]
+    assert m.ok and m.value == pytest.approx(4.0, abs=0.3)
+    assert m.extra["context"] == "quiet_standing"
+    assert 50 <= m.n_frames <= 62  # ~ the 60 still frames (filter edges may drop a few)
+    quiet = r.series["quiet_standing"]
+    assert quiet[:50].all() and not quiet[-50:].any()
+    assert np.isnan(r.series["pelvic_obliquity_deg"][-50:]).all()
+
+
+@pytest.mark.parametrize("view,key", [("back", "pelvic_obliquity_deg"), ("left_side", "craniovertebral_angle_deg")])
+def test_no_quiet_standing_is_not_assessable_with_value_during_movement(view: str, key: str) -> None:
+    r = analyze_posture(_moving(simulate_posture(view=view, duration_s=3.0), 600.0))
+    m = r.metrics[key]
+    assert m.status == "not_assessable" and m.value is None
+    assert "no quiet standing" in (m.reason or "") and m.extra["context"] == "movement"
+    assert m.extra["value_during_movement"] is not None
+    assert any("no quiet standing" in w for w in r.warnings)
+
+
+def test_forward_bend_alone_is_no_quiet_standing_but_bend_is_measured() -> None:
+    r = analyze_posture(forward_bend_sequence(peak_trunk_flexion_deg=90.0, spine_share=0.3))
+    assert r.metrics["hip_flexion_forward_bend_deg"].ok
+    assert "no quiet standing" in (r.metrics["sagittal_pelvic_tilt_proxy_deg"].reason or "")

@@ -121,6 +121,17 @@ def _start_watchdog() -> None:
 
 
 def _peak_rss_mb() -> float:
+    """Peak resident memory of this worker process in MB (VmHWM on Linux, else ru_maxrss).
+
+    VmHWM belongs to this process image only; ru_maxrss would also count a parent's peak carried
+    over through fork/exec.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / (1024.0 * 1024.0) if sys.platform == "darwin" else kb / 1024.0
 

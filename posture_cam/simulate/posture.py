@@ -16,7 +16,7 @@ parameter                       view                  sign
 ``shoulder_obliquity_deg``      front / back          + = subject's right shoulder lower
 ``head_tilt_deg``               front / back          + = subject's right ear lower
 ``trunk_lateral_lean_deg``      front / back          + = shoulders displaced to subject's right
-``craniovertebral_angle_deg``   left / right side     shoulder->ear line vs horizontal (90 = ear above)
+``craniovertebral_angle_deg``   left / right side     C7->tragus vs forward horizontal (C7 as estimated)
 ``trunk_flexion_deg``           left / right side     + = shoulders forward of the hips
 ``knee_flexion_deg``            left / right side     + = flexed (both knees; per side overrides)
 =============================  ====================  ===========================================
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..landmarks import N_LANDMARKS, Landmark
+from ..posture import C7_ABOVE_SHOULDER_FRACTION_HEIGHT, C7_BEHIND_SHOULDER_FRACTION_HEIGHT
 from ..sequence import PoseSequence
 
 L = Landmark
@@ -50,7 +51,9 @@ _HIP_HALF = 0.09
 _TORSO = 0.53  # hip centre -> shoulder centre
 _SHOULDER_HALF = 0.165
 _EAR_HALF = 0.075
-_NECK_TO_EAR = 0.20  # shoulder centre -> ear centre (the CVA ray)
+# tragus above C7 (m): puts the ear at 0.92 of the 1.75 m height in upright stance, the ratio the
+# scale calibration assumes (calibration.EAR_HEIGHT_FRACTION), so body height is recovered exactly
+_EAR_ABOVE_C7 = 0.92 * 1.75 - (_ANKLE_H + _SHANK + _THIGH + _TORSO) - 1.75 * C7_ABOVE_SHOULDER_FRACTION_HEIGHT
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,13 @@ def body_points(spec: PostureSpec) -> np.ndarray:
         p[L[f"{names}_HEEL"]] = ankle + np.array([0.0, -0.06, -0.05])
         p[L[f"{names}_FOOT_INDEX"]] = ankle + np.array([0.0, -0.08, 0.15])
     hip_c = 0.5 * (p[L.LEFT_HIP] + p[L.RIGHT_HIP])
-    # trunk axis: frontal projection leans by trunk_lateral_lean (to -X = right), sagittal by flexion
-    axis = np.array([-t(r(spec.trunk_lateral_lean_deg)), 1.0, t(r(spec.trunk_flexion_deg))])
+    # trunk axis: frontal projection leans by trunk_lateral_lean (to -X = right), sagittal by flexion.
+    # Built from sines and cosines (not tangents) so a flexion past 90 deg (shoulders below the hips)
+    # keeps bending forward instead of flipping backwards.
+    lat, flex = r(spec.trunk_lateral_lean_deg), r(spec.trunk_flexion_deg)
+    axis = np.array(
+        [-math.sin(lat) * math.cos(flex), math.cos(lat) * math.cos(flex), math.cos(lat) * math.sin(flex)]
+    )
     sh_c = hip_c + _TORSO * axis / np.linalg.norm(axis)
 
     def pair(center: np.ndarray, half: float, tilt_deg: float) -> tuple[np.ndarray, np.ndarray]:
@@ -125,8 +133,17 @@ def body_points(spec: PostureSpec) -> np.ndarray:
         return center + d, center - d  # left, right
 
     p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER] = pair(sh_c, _SHOULDER_HALF, spec.shoulder_obliquity_deg)
+    # C7 sits where posture_cam.posture.estimate_c7 puts it (anthropometric offset from the shoulder
+    # along the trunk axis and its backward perpendicular, scaled by body height); the ear (tragus)
+    # lies _EAR_ABOVE_C7 above it, ahead by the amount that makes the C7->tragus line
+    # craniovertebral_angle_deg above the forward horizontal.
+    trunk_up = np.array([0.0, math.cos(flex), math.sin(flex)])
+    trunk_fwd = np.array([0.0, -math.sin(flex), math.cos(flex)])
+    c7 = sh_c + 1.75 * (
+        C7_ABOVE_SHOULDER_FRACTION_HEIGHT * trunk_up - C7_BEHIND_SHOULDER_FRACTION_HEIGHT * trunk_fwd
+    )
     c = r(spec.craniovertebral_angle_deg)
-    ear_c = sh_c + _NECK_TO_EAR * np.array([0.0, math.sin(c), math.cos(c)])
+    ear_c = c7 + _EAR_ABOVE_C7 * np.array([0.0, 1.0, 1.0 / t(c)])
     p[L.LEFT_EAR], p[L.RIGHT_EAR] = pair(ear_c, _EAR_HALF, spec.head_tilt_deg)
     up = np.array([0.0, 1.0, 0.0])
     fwd = np.array([0.0, 0.0, 1.0])

@@ -249,8 +249,8 @@ _FHP = Posture(
 )
 _OBLIQ = Posture(pelvic_obliquity_deg=6.0, trunk_side_bend_deg=0.0)
 _OBLIQ_BODY = Body(leg_length_right_delta_m=-2 * 0.048 * 1.75 * float(np.sin(np.radians(6.0))))
-_WALK = dict(fps=30.0, n_frames=75, width=480, height=360)
-_SIDE_WALK = dict(fps=30.0, n_frames=75, width=640, height=360)
+_WALK = dict(fps=30.0, n_frames=120, width=480, height=360)  # 4 s: about 7 steps
+_SIDE_WALK = dict(fps=30.0, n_frames=120, width=960, height=360)
 
 SAMPLES: tuple[Scenario, ...] = (
     Scenario("standing_neutral_front", "front", "Neutral upright standing, front view."),

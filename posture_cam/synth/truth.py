@@ -118,6 +118,12 @@ def frame_series(skeletons: Sequence[Skeleton], camera: Camera) -> dict[str, np.
     s["craniovertebral_angle_deg"] = np.degrees(
         np.arctan2(sh[:, 1] - ear[:, 1], (ear[:, 0] - sh[:, 0]) * fwd)
     )
+    # the same angle from the model's C7 joint (its spine chain; note it sits at ~0.825 of stature, about
+    # 4-5 % of stature below a real cervicale, so this is the figure's own C7-tragus angle)
+    c7 = np.stack([camera.project(sk.joints["c7"][None])[0, :2] for sk in skeletons])
+    s["craniovertebral_angle_c7_deg"] = np.degrees(
+        np.arctan2(c7[:, 1] - ear[:, 1], (ear[:, 0] - c7[:, 0]) * fwd)
+    )
     s["trunk_flexion_deg"] = _lean(mid_hip, mid_sh, fwd)
     # head forward offset from the 3-D joints (horizontal, along the subject's forward direction)
     off = []
