@@ -354,7 +354,9 @@ def test_standing_metrics_use_quiet_standing_frames_only() -> None:
     assert np.isnan(r.series["pelvic_obliquity_deg"][-50:]).all()
 
 
-@pytest.mark.parametrize("view,key", [("back", "pelvic_obliquity_deg"), ("left_side", "craniovertebral_angle_deg")])
+@pytest.mark.parametrize(
+    "view,key", [("back", "pelvic_obliquity_deg"), ("left_side", "craniovertebral_angle_deg")]
+)
 def test_no_quiet_standing_is_not_assessable_with_value_during_movement(view: str, key: str) -> None:
     r = analyze_posture(_moving(simulate_posture(view=view, duration_s=3.0), 600.0))
     m = r.metrics[key]
