@@ -312,15 +312,24 @@ def test_chain_is_undecided_when_a_missing_link_could_complete_it(rules):
 
 
 def test_forward_bend_recording_is_not_read_as_standing_posture(rules):
-    bend = {
-        "hip_flexion_forward_bend_deg": 80.0,
-        "craniovertebral_angle_deg": -3.0,
-        "sagittal_pelvic_tilt_proxy_deg": 40.0,
-    }
-    res = side(**bend)
+    """Standing metrics come only from quiet-standing frames (posture_cam.posture); a recording that is
+    all forward bend reports them not assessable, and the standing rules say why instead of guessing."""
+    why = "no quiet standing: the subject moves (walks or bends) throughout the recording"
+    res = make_result("left_side", {
+        "hip_flexion_forward_bend_deg": _metric(80.0),
+        "craniovertebral_angle_deg": _na(why),
+        "sagittal_pelvic_tilt_proxy_deg": _na(why),
+    })
     for rid in ("posterior_tilt_chain", "anterior_pelvic_tilt", "forward_head_posture"):
         f = finding(res, rid, rules)
-        assert f.status == "not_assessable" and "forward bend" in f.reason, f.reason
+        assert f.status == "not_assessable" and "quiet standing" in f.reason, f.reason
+    assert finding(res, "inhibited_hip_flexion_test", rules).status == "not_flagged"
+
+
+def test_quiet_standing_plus_forward_bend_evaluates_both(rules):
+    """A recording with quiet standing and a bend: the standing rules use the standing frames."""
+    res = side(hip_flexion_forward_bend_deg=80.0, craniovertebral_angle_deg=40.0)
+    assert finding(res, "forward_head_posture", rules).status == "flagged"
     assert finding(res, "inhibited_hip_flexion_test", rules).status == "not_flagged"
 
 
@@ -730,10 +739,13 @@ def test_packaged_rules_cover_the_documents(rules):
 
 
 def test_walking_recording_is_not_read_as_standing_pelvis(rules):
-    res = side(sagittal_pelvic_tilt_proxy_deg=14.0, craniovertebral_angle_deg=52.0)
+    why = "no quiet standing: the subject moves (walks or bends) throughout the recording"
+    res = make_result("left_side", {"sagittal_pelvic_tilt_proxy_deg": _na(why),
+                                    "craniovertebral_angle_deg": _metric(52.0)})
     res["gait"] = {"walking_detected": True, "view": "left_side",
                    "metrics": {"cadence_steps_per_min": _metric(108.0, unit="steps/min", n=8, views=[])}}
-    for rid in ("posterior_tilt_chain", "anterior_pelvic_tilt"):
-        f = finding(res, rid, rules)
-        assert f.status == "not_assessable" and "quiet standing" in f.reason
+    f = finding(res, "anterior_pelvic_tilt", rules)
+    assert f.status == "not_assessable" and "quiet standing" in f.reason, f.reason
+    # the posterior chain's required end link (forward head) was measured normal: not flagged
+    assert finding(res, "posterior_tilt_chain", rules).status == "not_flagged"
     assert finding(res, "forward_head_posture", rules).status == "not_flagged"
