@@ -115,15 +115,18 @@ def frame_series(skeletons: Sequence[Skeleton], camera: Camera) -> dict[str, np.
     near_left = depth_l <= depth_r
     ear = np.where(near_left[:, None], g[L.LEFT_EAR], g[L.RIGHT_EAR])
     sh = np.where(near_left[:, None], g[L.LEFT_SHOULDER], g[L.RIGHT_SHOULDER])
-    s["craniovertebral_angle_deg"] = np.degrees(
+    # raw proxy: shoulder joint centre -> tragus against the horizontal (metric ear_shoulder_angle_deg)
+    s["ear_shoulder_angle_deg"] = np.degrees(
         np.arctan2(sh[:, 1] - ear[:, 1], (ear[:, 0] - sh[:, 0]) * fwd)
     )
-    # the same angle from the model's C7 joint (its spine chain; note it sits at ~0.825 of stature, about
-    # 4-5 % of stature below a real cervicale, so this is the figure's own C7-tragus angle)
+    # craniovertebral angle from the model's C7 joint (its spine chain). Note: the figure's C7 sits at
+    # ~0.825 of stature, about 4-5 % of stature below a real cervicale, so this is the FIGURE's own
+    # C7-tragus angle (neutral ~73 deg, above human norms of ~51 deg): compare changes, not levels.
     c7 = np.stack([camera.project(sk.joints["c7"][None])[0, :2] for sk in skeletons])
-    s["craniovertebral_angle_c7_deg"] = np.degrees(
+    s["craniovertebral_angle_deg"] = np.degrees(
         np.arctan2(c7[:, 1] - ear[:, 1], (ear[:, 0] - c7[:, 0]) * fwd)
     )
+    s["craniovertebral_angle_c7_deg"] = s["craniovertebral_angle_deg"]  # kept for older readers
     s["trunk_flexion_deg"] = _lean(mid_hip, mid_sh, fwd)
     # head forward offset from the 3-D joints (horizontal, along the subject's forward direction)
     off = []
@@ -153,6 +156,7 @@ METRIC_VIEWS: dict[str, tuple[str, ...]] = {
     "head_tilt_deg": ("front", "back"),
     "trunk_lateral_lean_deg": ("front", "back"),
     "craniovertebral_angle_deg": ("left_side", "right_side"),
+    "ear_shoulder_angle_deg": ("left_side", "right_side"),
     "head_forward_offset_pct_height": ("left_side", "right_side"),
     "trunk_flexion_deg": ("left_side", "right_side"),
     "knee_flexion_left_deg": ("left_side", "right_side"),
