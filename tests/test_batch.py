@@ -245,3 +245,16 @@ def test_long_video_is_chunked_across_workers_and_matches_sequential(
     assert b.meta["chunks"]["n"] == 2
     result = json.loads((tmp_path / "chunked" / name / "result.json").read_text())
     assert result["input"]["frames"] == a.n_frames
+
+
+def test_rerun_removes_temp_files_left_by_a_killed_atomic_write(shared_data: Path, tmp_path: Path) -> None:
+    """A kill during an atomic write leaves `.<name>.XXXX.tmp`; the next run sweeps it away."""
+    clip = _copy(shared_data, TPOSE[0], tmp_path / "clips")
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".summary.csv.k1ll3d.tmp"
+    stale.write_text("half a summary")
+    report = run_batch([clip], out, Config(), BatchOptions(workers=1, progress=False))
+    assert report.exit_code == EXIT_OK
+    assert not stale.exists()
+    _assert_no_partial_files(out)

@@ -386,6 +386,17 @@ class BatchRunner:
         self._progress(progress)
 
 
+def _remove_stale_temp_files(out: Path) -> None:
+    """Delete temp files a killed run left from an atomic write (``.<name>.XXXX.tmp``, see
+    ``posture_cam.sequence.atomic_path``) in the output folder and in finished recording folders.
+
+    Safe because the caller holds the batch lock: no other writer can own such a file now.
+    """
+    for folder in [out, *(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))]:
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
 def run_batch(
     inputs: Iterable[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
@@ -416,6 +427,7 @@ def run_batch(
         partial = out / ".partial"
         shutil.rmtree(partial, ignore_errors=True)  # left by a killed run: never a finished result
         partial.mkdir()
+        _remove_stale_temp_files(out)
         bar = tqdm(
             total=len(recordings),
             unit="rec",
