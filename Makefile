@@ -3,7 +3,7 @@
 # `python3.11 -m venv .venv && . .venv/bin/activate` first).
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_TEST_PACKAGES := chromium poppler-utils ffmpeg
+APT_TEST_PACKAGES := chromium poppler-utils
 PORT ?= 8501
 
 .PHONY: install app test test-deps system-deps lint bench

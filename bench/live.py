@@ -77,15 +77,21 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     r = run(args.video, args.frames)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    head = ("# Live path benchmark (640x480)\n\n`python bench/live.py`: detect (MediaPipe full, VIDEO mode) "
-            "+ One Euro smoothing + overlay + live angles per frame, as in the webcam callback.\n"
-            "Target: >= 25 fps, < 150 ms added latency on 2 cores.\n\n")
-    machine = (f"Input: `{args.video.name}` letterboxed to 640x480, {r['frames']} timed frames "
-               f"({r['with_landmarks']} with landmarks). Machine: {os.cpu_count()} cores "
-               f"{platform.processor() or ''}, 1-min load average at the end {load:.1f}.\n\n")
-    rows = ("| frames | mean [ms] | median [ms] | p95 [ms] | fps (1/mean) |\n|---|---|---|---|---|\n"
-            f"| {r['frames']} | {r['mean_ms']:.1f} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} "
-            f"| {r['fps']:.1f} |\n")
+    head = (
+        "# Live path benchmark (640x480)\n\n`python bench/live.py`: detect (MediaPipe full, VIDEO mode) "
+        "+ One Euro smoothing + overlay + live angles per frame, as in the webcam callback.\n"
+        "Target: >= 25 fps, < 150 ms added latency on 2 cores.\n\n"
+    )
+    machine = (
+        f"Input: `{args.video.name}` letterboxed to 640x480, {r['frames']} timed frames "
+        f"({r['with_landmarks']} with landmarks). Machine: {os.cpu_count()} cores "
+        f"{platform.processor() or ''}, 1-min load average at the end {load:.1f}.\n\n"
+    )
+    rows = (
+        "| frames | mean [ms] | median [ms] | p95 [ms] | fps (1/mean) |\n|---|---|---|---|---|\n"
+        f"| {r['frames']} | {r['mean_ms']:.1f} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} "
+        f"| {r['fps']:.1f} |\n"
+    )
     table = head + machine + rows
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table, encoding="utf-8")

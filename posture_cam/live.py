@@ -142,8 +142,11 @@ def default_angles(landmarks_px: np.ndarray, frame_size: tuple[int, int]) -> dic
     pts = np.asarray(landmarks_px, np.float64)
     vis = np.isfinite(pts[:, :2]).all(axis=1).astype(np.float64)
     out = live_angles(np.nan_to_num(pts, nan=0.0), vis, frame_size=frame_size)
-    return {k: (v if k == "view" else float(v)) for k, v in out.items()
-            if v is not None and (k == "view" or np.isfinite(v))}
+    return {
+        k: (v if k == "view" else float(v))
+        for k, v in out.items()
+        if v is not None and (k == "view" or np.isfinite(v))
+    }
 
 
 class LiveAnalyzer:

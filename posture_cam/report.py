@@ -194,13 +194,18 @@ def finding_text(f: Mapping[str, Any]) -> str:
 
 def sorted_findings(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Flagged and borderline findings, most serious (then most confident) first."""
-    fs = [f for f in (result.get("findings") or []) if isinstance(f, Mapping)
-          and finding_level(f) in LEVEL_ORDER and finding_level(f) != "normal"]
+    fs = [
+        f
+        for f in (result.get("findings") or [])
+        if isinstance(f, Mapping) and finding_level(f) in LEVEL_ORDER and finding_level(f) != "normal"
+    ]
     return sorted(fs, key=lambda f: (LEVEL_ORDER[finding_level(f)], -float(f.get("confidence") or 0)))
 
 
 def findings_with_status(result: Mapping[str, Any], status: str) -> list[Mapping[str, Any]]:
-    return [f for f in (result.get("findings") or []) if isinstance(f, Mapping) and finding_level(f) == status]
+    return [
+        f for f in (result.get("findings") or []) if isinstance(f, Mapping) and finding_level(f) == status
+    ]
 
 
 def _lines(obj: Any) -> list[str]:
@@ -209,15 +214,18 @@ def _lines(obj: Any) -> list[str]:
     if isinstance(obj, str):
         return [obj]
     if isinstance(obj, Mapping):
-        return [f"{str(k).replace('_', ' ')}: {_fmt(v, 2) if isinstance(v, float) else v}"
-                for k, v in obj.items() if v is not None and not isinstance(v, (list, dict))]
+        return [
+            f"{str(k).replace('_', ' ')}: {_fmt(v, 2) if isinstance(v, float) else v}"
+            for k, v in obj.items()
+            if v is not None and not isinstance(v, (list, dict))
+        ]
     if isinstance(obj, Iterable):
         return [("; ".join(_lines(item)) if isinstance(item, Mapping) else str(item)) for item in obj]
     return [str(obj)]
 
 
 def evidence_line(ev: Mapping[str, Any]) -> str:
-    """One evidence item in words: ``Trunk flexion: 12.3 deg (borderline; borderline at 8, flagged at 15)``."""
+    """One evidence item in words, e.g. ``Trunk flexion: 12.3 deg (borderline; borderline at 8, ...)``."""
     key = str(ev.get("metric", "")).rsplit(".", 1)[-1]
     value = ev.get("value")
     unit = ev.get("unit") or ""
@@ -245,8 +253,10 @@ def chain_lines(f: Mapping[str, Any]) -> list[str]:
     if not chain:
         return []
     present = {str(c) for c in (f.get("links_present") or [])}
-    return [" -> ".join(f"{c}*" if c in present else c for c in chain)
-            + (" (* = seen in this recording)" if present else "")]
+    return [
+        " -> ".join(f"{c}*" if c in present else c for c in chain)
+        + (" (* = seen in this recording)" if present else "")
+    ]
 
 
 def next_step_lines(f: Mapping[str, Any]) -> list[str]:
@@ -257,7 +267,9 @@ def source_lines(f: Mapping[str, Any]) -> list[str]:
     out = []
     for s in f.get("sources") or ([f["source"]] if f.get("source") else []):
         if isinstance(s, Mapping):
-            parts = [str(s.get(k)) for k in ("citation", "title", "authors", "year", "doi", "url") if s.get(k)]
+            parts = [
+                str(s.get(k)) for k in ("citation", "title", "authors", "year", "doi", "url") if s.get(k)
+            ]
             out.append(", ".join(parts) if parts else json.dumps(dict(s)))
         else:
             out.append(str(s))
@@ -626,6 +638,8 @@ def build_pdf(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_f
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     def heading(text: str) -> None:
+        if pdf.get_y() + 30 > pdf.h - pdf.b_margin:  # never leave a heading alone at the page bottom
+            pdf.add_page()
         pdf.ln(3)
         pdf.set_font("DejaVu", "B", 13)
         pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +47,20 @@ def settings_key(config: Config, subject: SubjectInfo | None) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def safe_filename(name: str) -> str:
+    """The user's file name reduced to a safe single path component (keeps the extension)."""
+    base = Path(name).name.strip() or "upload"
+    base = re.sub(r"[^\w.\- ]+", "_", base)[-120:].lstrip(".")
+    return base or "upload"
+
+
 def store_upload(name: str, data: bytes) -> tuple[Path, str]:
-    """Write uploaded bytes once to ``<cache>/uploads/<sha><ext>`` (atomically); return (path, sha)."""
+    """Write uploaded bytes once to ``<cache>/uploads/<sha>/<name>`` (atomically); return (path, sha).
+
+    The user's file name is kept so result.json, the page and the reports show it.
+    """
     sha = sha256_bytes(data)
-    ext = Path(name).suffix.lower()[:8] or ".bin"
-    path = cache_dir() / "uploads" / f"{sha}{ext}"
+    path = cache_dir() / "uploads" / sha / safe_filename(name)
     if not path.is_file() or path.stat().st_size != len(data):
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

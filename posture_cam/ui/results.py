@@ -25,8 +25,8 @@ def render_result(result: dict[str, Any], out_dir: Path | None, *, key: str = "r
     c = st.columns(4)
     c[0].metric("View detected", summary["view"])
     c[1].metric("Duration", f"{summary['duration_s']:.1f} s" if summary["duration_s"] is not None else "-")
-    c[2].metric("Person found in", f"{summary['detection_rate']:.0%} of frames")
-    c[3].metric("Findings", f"{summary['n_flagged']} flagged, {summary['n_borderline']} borderline")
+    c[2].metric("Person found in (frames)", f"{summary['detection_rate']:.0%}")
+    c[3].metric("Flagged / borderline", f"{summary['n_flagged']} / {summary['n_borderline']}")
     for w in result.get("warnings") or []:
         st.warning(w)
     if summary["view"] in ("unknown", "-"):
@@ -74,11 +74,13 @@ def render_result(result: dict[str, Any], out_dir: Path | None, *, key: str = "r
 def render_findings(result: dict[str, Any]) -> None:
     findings = report.sorted_findings(result)
     if not findings:
-        st.info(
-            "No findings: nothing measured here was outside its normal range, or nothing could be "
-            "assessed (see 'Not assessed')."
-        )
-        return
+        st.success("No flagged or borderline findings in what could be assessed.")
+    normal = report.findings_with_status(result, "not_flagged")
+    if normal:
+        st.caption("Checked and not flagged: " + "; ".join(report.finding_title(f) for f in normal))
+    n_na = len(report.findings_with_status(result, "not_assessable"))
+    if n_na:
+        st.caption(f"{n_na} screening rules could not be assessed from this recording (see 'Not assessed').")
     for f in findings:
         level = report.finding_level(f)
         title = report.finding_title(f)

@@ -87,7 +87,8 @@ def analyse_uploads(uploads: list[tuple[str, bytes]], config: Config, subject: S
         outcome = common.analyze_cached(path, sha, config, subject, name=name, progress=progress)
         bar.empty()
         if outcome.error:
-            (st.warning if outcome.level == "warning" else st.error)(f"{name}: {outcome.error}")
+            msg = outcome.error if outcome.error.startswith(name) else f"{name}: {outcome.error}"
+            (st.warning if outcome.level == "warning" else st.error)(msg)
             continue
         assert outcome.out_dir is not None
         st.toast(f"{name}: {'read from cache' if outcome.cached else 'analysed'}")
