@@ -258,3 +258,39 @@ def test_rerun_removes_temp_files_left_by_a_killed_atomic_write(shared_data: Pat
     assert report.exit_code == EXIT_OK
     assert not stale.exists()
     _assert_no_partial_files(out)
+
+
+def test_a_worker_killed_mid_batch_is_retried_and_the_batch_finishes(shared_data: Path, tmp_path: Path) -> None:
+    """A worker process that dies (here: a real SIGKILL) breaks the pool; the batch restarts it,
+    retries the in-flight recordings and finishes every one of them."""
+    import threading
+
+    import psutil
+
+    clips = tmp_path / "clips"
+    for k in range(3):
+        _copy(shared_data, TPOSE[k % 2], clips, f"c{k}_{Path(TPOSE[k % 2]).name}")
+    out = tmp_path / "out"
+    me = psutil.Process()
+    killed: list[int] = []
+
+    def killer() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            kids = [p for p in me.children(recursive=True) if "python" in (p.name() or "")]
+            # wait until a worker is busy (past start-up: it has used some CPU), then kill it
+            busy = [p for p in kids if sum(p.cpu_times()[:2]) > 1.0]
+            if busy:
+                os.kill(busy[0].pid, signal.SIGKILL)
+                killed.append(busy[0].pid)
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=killer, daemon=True)
+    t.start()
+    report = run_batch([clips], out, Config(), BatchOptions(workers=1, progress=False, chunk_long_videos_s=0))
+    t.join(timeout=5)
+    assert killed, "no worker was found to kill"
+    assert report.exit_code == EXIT_OK, report.summary
+    assert len(_finished_dirs(out)) == 3
+    _assert_no_partial_files(out)

@@ -239,7 +239,10 @@ class BatchRunner:
                     continue
                 break
             for fut in self.ex.wait(list(self._in_flight), 0.5):
-                self._collect(fut)
+                # a broken pool fails every in-flight future at once; collecting the first one
+                # restarts the pool and resubmits the others, so theirs are no longer in flight
+                if fut in self._in_flight:
+                    self._collect(fut)
 
     def _plan(self, rec: Recording) -> None:
         from ..pipeline import SubjectInfo, resolve_config
