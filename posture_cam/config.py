@@ -78,7 +78,7 @@ class PostureConfig:
 
 @dataclass(frozen=True)
 class GaitConfig:
-    min_steps: int = 4
+    min_steps: int = 3  # steps for cadence (3 step intervals = 4 heel strikes, ~1.5 strides); per side: min_steps // 2
     min_step_time_s: float = 0.25
     max_step_time_s: float = 1.5
     walking_min_speed_body_heights_per_s: float = 0.15  # side view: mid-hip progression to count as walking

@@ -165,6 +165,10 @@ def run_analysis(seq: PoseSequence, info: Any = None, config: Config | None = No
     gait = analyze_gait(posture.conditioned, cfg, view_per_frame=posture.view.per_frame,
                         body_height_px=body_h, px_per_m=None if px_per_cm is None else 100.0 * px_per_cm)
     result["gait"] = gait.to_json()
+    if result["gait"].get("walking_detected") and result["gait"].get("sides_reliable") is False:
+        warnings.append("the pose model's left/right leg labels did not follow the legs in this side view; "
+                        "step timing and the size of any asymmetry stand, but which side is 'left' may be "
+                        "exchanged (a front or back view, or a marker on one leg, settles it)")
 
     rules = load_rules(cfg.rules.rules_file)
     findings = evaluate(result, rules, series=series, timestamps_s=seq.timestamps_s)

@@ -84,6 +84,7 @@ class GaitReport:
     timestamps_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     frame_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     reason: str | None = None
+    side_label_agreement: float | None = None  # share of side-view heel strikes whose leg label fit
 
     def to_json(self) -> dict[str, Any]:
         fi = self.frame_index
@@ -101,6 +102,8 @@ class GaitReport:
             "events": [e.to_json(fi) for e in self.events],
             "steps": [s.to_json(fi) for s in self.steps],
             "leg_swaps_repaired_frames": int(np.count_nonzero(self.swapped_frames)),
+            "side_label_agreement": self.side_label_agreement,
+            "sides_reliable": None if self.side_label_agreement is None else self.side_label_agreement >= 0.75,
             "compensated_trendelenburg": flags,
             "metrics": {k: v.to_json() for k, v in self.metrics.items()},
         }
@@ -164,6 +167,7 @@ def analyze_gait(
     ).detect(SegmentationInput(mid_hip, h_est, fam, feet), sampling_rate_hz=rate)
     events: list[GaitEvent] = []
     bouts: list[WalkingBout] = []
+    agreements: list[float] = []
     for b_i, b in enumerate(seg.bouts_):
         s, e = b.start, b.stop
         if b.view_family == "side":
@@ -183,6 +187,7 @@ def analyze_gait(
                 sampling_rate_hz=rate,
             )
             backwards = det.backwards_
+            agreements.append(det.label_agreement_)
         else:
             det = FootVelocityEventDetector().detect(
                 FootVelocityInput(feet[s:e], h_est[s:e], vis[s:e], seq.timestamps_s[s:e], s, b_i),
@@ -207,6 +212,7 @@ def analyze_gait(
         frame_index=seq.frame_index,
         swapped_frames=repair.swapped_,
         segments=segments,
+        side_label_agreement=round(float(np.mean(agreements)), 3) if agreements else None,
     )
     if not walking:
         reason = "no walking detected" + ("" if bouts else " (the subject does not move across the image)")

@@ -147,26 +147,90 @@ class ZeniEventDetector:
         self.min_prominence_fraction = min_prominence_fraction
 
     def detect(self, data: ZeniInput, *, sampling_rate_hz: float) -> ZeniEventDetector:
+        """Heel strikes and toe offs of one side-view bout, independent of the leg labels.
+
+        BlazePose often labels the legs by front/back rather than anatomically in a side view (seen on
+        ``walking/side_walk_60fps.mp4``: the leading foot is "left" at every heel strike), and a label
+        flip when the feet cross cannot be told from the data. So events are found on label-free
+        envelopes: a heel strike is a maximum of the LEADING foot's forward heel position relative to
+        the mid-hip (the max over both feet), a toe off a maximum of the TRAILING foot's backward toe
+        position; successive extrema are one step apart. Feet are then assigned by alternation (see
+        :func:`_assign_alternating`); ``label_agreement_`` says how well the labels supported it.
+        """
         d = int(np.sign(data.direction)) or 1
         facing = np.sign(np.nanmedian(data.toe_x - data.heel_x)) or d
         self.backwards_ = bool(facing != d)
         lead, trail = (data.toe_x, data.heel_x) if self.backwards_ else (data.heel_x, data.toe_x)
-        min_dist = max(1, int(0.8 * 2 * self.min_step_time_s * sampling_rate_hz))
+        # envelope extrema are one STEP apart (not a stride): no two closer than the minimum step time
+        min_dist = max(1, int(round(self.min_step_time_s * sampling_rate_hz)))
+        found: list[tuple[float, str, float, int]] = []  # (position, type, confidence, label vote)
+        for sig, typ, sgn in ((lead, "heel_strike", 1.0), (trail, "toe_off", -1.0)):
+            rel = sgn * d * (np.asarray(sig, np.float64) - data.mid_hip_x[:, None])  # (T, 2)
+            with np.errstate(all="ignore"):
+                both = np.all(np.isfinite(rel), axis=1)
+                env = np.where(both, np.nanmax(rel, axis=1), np.nan)
+            for pos, conf in _extrema(env, min_dist, self.min_prominence_fraction):
+                i = min(int(round(pos)), len(env) - 1)
+                vote = int(np.nanargmax(rel[i])) if np.isfinite(rel[i]).any() else -1
+                vis = data.visibility[i]
+                v = float(np.nanmin(vis)) if np.isfinite(vis).any() else 0.5
+                found.append((pos, typ, conf * float(np.clip(v, 0, 1)), vote))
+        found.sort(key=lambda f: f[0])
+        hs = [f for f in found if f[1] == "heel_strike"]
+        hs_feet, self.label_agreement_ = _assign_alternating(
+            [f[0] for f in hs], [f[3] for f in hs], max_gap=2.5 * min_dist
+        )
         events: list[GaitEvent] = []
-        for k, foot in enumerate(FEET):
-            for sig, typ, sgn in ((lead[:, k], "heel_strike", 1.0), (trail[:, k], "toe_off", -1.0)):
-                rel = sgn * d * (sig - data.mid_hip_x)
-                for pos, conf in _extrema(rel, min_dist, self.min_prominence_fraction):
-                    i = int(round(pos))
-                    vis = data.visibility[min(i, len(rel) - 1), k]
-                    conf *= float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5
-                    events.append(
-                        GaitEvent(
-                            data.offset + i, _time_at(data.timestamps_s, pos), foot, typ, conf, data.bout
-                        )
-                    )
+        for (pos, _typ, conf, _v), foot_i in zip(hs, hs_feet, strict=True):
+            events.append(GaitEvent(data.offset + int(round(pos)), _time_at(data.timestamps_s, pos),
+                                    FEET[foot_i], "heel_strike", conf, data.bout))
+        # a toe off belongs to the foot opposite the last heel strike (L HS -> R TO -> R HS -> L TO)
+        hs_pos = np.array([f[0] for f in hs])
+        for pos, typ, conf, vote in found:
+            if typ != "toe_off":
+                continue
+            prev = np.flatnonzero(hs_pos < pos)
+            if prev.size:
+                foot_i = 1 - hs_feet[prev[-1]]
+            elif hs_feet:
+                foot_i = hs_feet[0]  # before the first heel strike: the trailing foot that lands next
+            else:
+                foot_i = max(vote, 0)
+            events.append(GaitEvent(data.offset + int(round(pos)), _time_at(data.timestamps_s, pos),
+                                    FEET[foot_i], "toe_off", conf, data.bout))
         self.events_ = sorted(events, key=lambda e: e.time_s)
         return self
+
+
+def _assign_alternating(positions: list[float], votes: list[int], *, max_gap: float) -> tuple[list[int], float]:
+    """Foot index (0 left, 1 right) per heel strike: strictly alternating within runs of steps no
+    further apart than ``max_gap`` frames; each run's phase is the one most label votes agree with.
+
+    Returns the assignment and the share of votes that agree with it (0.5 = the labels carried no
+    side information, e.g. the leading foot was always called "left"; then which physical leg is
+    "left" is a guess, reported as such).
+    """
+    n = len(positions)
+    out = [0] * n
+    agree = total = 0
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and positions[stop] - positions[stop - 1] <= max_gap:
+            stop += 1
+        run_votes = votes[start:stop]
+        best = None
+        for phase in (0, 1):
+            feet = [(phase + k) % 2 for k in range(stop - start)]
+            score = sum(1 for f, v in zip(feet, run_votes, strict=True) if v == f)
+            if best is None or score > best[0]:
+                best = (score, feet)
+        assert best is not None
+        out[start:stop] = best[1]
+        agree += best[0]
+        total += sum(1 for v in run_votes if v >= 0)
+        start = stop
+    return out, (agree / total if total else 0.5)
 
 
 def _extrema(sig: np.ndarray, min_dist: int, prom_frac: float) -> list[tuple[float, float]]:
