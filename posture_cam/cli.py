@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import PostureCamError
+from .errors import PostureCamError, quiet_expected_numpy_warnings
 
 COMMANDS = ("analyze", "models", "explain", "samples", "batch", "history", "app")
 
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    quiet_expected_numpy_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

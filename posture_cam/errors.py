@@ -85,3 +85,17 @@ class InvalidFrameError(PostureCamError, ValueError):
 
 class ConditioningError(PostureCamError, ValueError):
     """Landmarks were already conditioned with other settings (conditioning twice would distort them)."""
+
+
+def quiet_expected_numpy_warnings() -> None:
+    """Hide numpy's RuntimeWarnings for reductions over all-NaN data.
+
+    Frames without the subject are NaN rows by design (``PoseSequence``), so "Mean of empty slice"
+    and "All-NaN slice encountered" are expected there and say nothing to a user; every metric
+    reports missing data through its own ``status``/``reason``. Other warnings stay visible.
+    """
+    import warnings
+
+    for msg in ("Mean of empty slice", "All-NaN slice encountered", "Degrees of freedom <= 0",
+                "invalid value encountered in divide"):
+        warnings.filterwarnings("ignore", message=msg, category=RuntimeWarning)

@@ -89,6 +89,9 @@ def init_worker(parent_pid: int | None = None, model: str = "full") -> None:
     """Process initializer: warm up once per worker and die with the batch process."""
     if _STATE.get("ready"):
         return
+    from ..errors import quiet_expected_numpy_warnings
+
+    quiet_expected_numpy_warnings()
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread (e.g. a Dask worker thread): the nanny handles signals

@@ -60,16 +60,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _progress_bar(disable: bool) -> tuple[Any, Any]:
+    """A tqdm bar on stderr, created on the first frame (so an early error prints only its message)."""
     from tqdm import tqdm
 
-    bar = tqdm(total=None, unit="frame", disable=disable,
-               file=sys.stderr, dynamic_ncols=True, desc="analysing")
+    state: dict[str, Any] = {}
 
     def progress(done: int, total: int | None) -> None:
+        if disable:
+            return
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, unit="frame", file=sys.stderr, dynamic_ncols=True,
+                                      desc="analysing")
         if total and bar.total != total:
             bar.total = total
         bar.n = done
         if done % 10 == 0 or done == total:
             bar.refresh()
 
-    return progress, bar.close
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return progress, close
