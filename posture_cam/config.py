@@ -29,7 +29,9 @@ class ExtractionConfig:
     max_subject_speed_body_heights_per_s: float = 4.0  # subject-follow gate (jump rejection)
     max_file_size_mb: float = 4096.0  # refuse larger inputs with a clear message
     max_duration_s: float = 3600.0
-    subject_reacquire_after_s: float = 2.0  # after this long without the subject, acquire the main person anew
+    subject_reacquire_after_s: float = (
+        2.0  # after this long without the subject, acquire the main person anew
+    )
     subject_max_size_ratio: float = 1.6  # follow only candidates whose body size is within this ratio
 
 
@@ -44,26 +46,38 @@ class FilterConfig:
     one_euro_min_cutoff_hz: float = 1.0  # One Euro filter (live)
     one_euro_beta: float = 0.05
     one_euro_d_cutoff_hz: float = 1.0
-    hampel_min_scale_px: float = 0.5  # floor of the Hampel spread (px) so sub-pixel jitter is never "outlying"
+    hampel_min_scale_px: float = (
+        0.5  # floor of the Hampel spread (px) so sub-pixel jitter is never "outlying"
+    )
 
 
 @dataclass(frozen=True)
 class CalibrationConfig:
-    camera_roll_deg: float | None = None  # user-given roll (positive = camera rotated clockwise); None = estimate
+    camera_roll_deg: float | None = (
+        None  # user-given roll (positive = camera rotated clockwise); None = estimate
+    )
     subject_height_cm: float | None = None  # scale: when given, distances are also reported in cm
     estimate_roll_from_feet: bool = True
-    max_roll_estimate_deg: float = 10.0  # a floor line steeper than this is rejected (feet not on a level floor)
+    max_roll_estimate_deg: float = (
+        10.0  # a floor line steeper than this is rejected (feet not on a level floor)
+    )
     foot_still_speed_heights_per_s: float = 0.1  # a foot point slower than this (body heights/s) is "still"
     min_foot_still_s: float = 0.15  # a still-foot episode must last this long to mark the floor
-    min_floor_span_px: float = 150.0  # floor marks closer together than this give a too-uncertain roll (~1 px error)
+    min_floor_span_px: float = (
+        150.0  # floor marks closer together than this give a too-uncertain roll (~1 px error)
+    )
 
 
 @dataclass(frozen=True)
 class PostureConfig:
     min_valid_frames: int = 10
     min_view_fraction: float = 0.5  # a metric needs its view in at least this share of valid frames
-    view_frontal_min_cos_yaw: float = 0.87  # frontalness (~cos of body yaw) at or above -> front/back (yaw <~30 deg)
-    view_side_max_cos_yaw: float = 0.45  # at or below -> left_side/right_side (yaw >~63 deg); between -> oblique
+    view_frontal_min_cos_yaw: float = (
+        0.87  # frontalness (~cos of body yaw) at or above -> front/back (yaw <~30 deg)
+    )
+    view_side_max_cos_yaw: float = (
+        0.45  # at or below -> left_side/right_side (yaw >~63 deg); between -> oblique
+    )
     view_smoothing_s: float = 0.5  # majority filter window for per-frame view labels
     view_min_segment_s: float = 0.4  # shorter view segments are merged into their neighbours
     level_tolerance_deg: float = 1.0  # |tilt| below this reads "level" in low_side / toward
@@ -78,7 +92,9 @@ class PostureConfig:
 
 @dataclass(frozen=True)
 class GaitConfig:
-    min_steps: int = 3  # steps for cadence (3 step intervals = 4 heel strikes, ~1.5 strides); per side: min_steps // 2
+    min_steps: int = (
+        3  # steps for cadence (3 step intervals = 4 heel strikes, ~1.5 strides); per side: min_steps // 2
+    )
     min_step_time_s: float = 0.25
     max_step_time_s: float = 1.5
     walking_min_speed_body_heights_per_s: float = 0.15  # side view: mid-hip progression to count as walking
@@ -148,8 +164,10 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> Conf
                 if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
                     value = float(value)
                 else:
-                    raise ConfigError(f"{source}: '{f.name}.{key}' must be {type(default).__name__}, "
-                                      f"got {type(value).__name__} ({value!r})")
+                    raise ConfigError(
+                        f"{source}: '{f.name}.{key}' must be {type(default).__name__}, "
+                        f"got {type(value).__name__} ({value!r})"
+                    )
             kwargs[key] = value
         sections[f.name] = cls(**kwargs)  # type: ignore[operator]
     extra = set(data) - {f.name for f in fields(Config)}

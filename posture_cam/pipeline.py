@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +50,12 @@ class SubjectInfo:
     view_hint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "height_cm": self.height_cm, "session_date": self.session_date,
-                "view_hint": self.view_hint}
+        return {
+            "id": self.id,
+            "height_cm": self.height_cm,
+            "session_date": self.session_date,
+            "view_hint": self.view_hint,
+        }
 
 
 @dataclass
@@ -104,27 +108,54 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
 
 def _input_section(info: Any, seq: PoseSequence) -> dict[str, Any]:
     if info is None:
-        return {"path": None, "sha256": None, "frames": seq.n_frames, "fps": round(seq.fps, 4),
-                "duration_s": round(seq.duration_s, 4), "width": seq.frame_size[0],
-                "height": seq.frame_size[1], "rotation_deg": 0, "codec": None, "source": "frames"}
-    return {"path": str(info.path), "sha256": info.sha256, "frames": int(seq.n_frames),
-            "fps": round(float(info.fps), 4), "duration_s": round(float(seq.duration_s), 4),
-            "width": int(info.width), "height": int(info.height), "rotation_deg": int(info.rotation_deg),
-            "codec": getattr(info, "codec", None), "is_image": bool(getattr(info, "is_image", False)),
-            "size_bytes": getattr(info, "size_bytes", None)}
+        return {
+            "path": None,
+            "sha256": None,
+            "frames": seq.n_frames,
+            "fps": round(seq.fps, 4),
+            "duration_s": round(seq.duration_s, 4),
+            "width": seq.frame_size[0],
+            "height": seq.frame_size[1],
+            "rotation_deg": 0,
+            "codec": None,
+            "source": "frames",
+        }
+    return {
+        "path": str(info.path),
+        "sha256": info.sha256,
+        "frames": int(seq.n_frames),
+        "fps": round(float(info.fps), 4),
+        "duration_s": round(float(seq.duration_s), 4),
+        "width": int(info.width),
+        "height": int(info.height),
+        "rotation_deg": int(info.rotation_deg),
+        "codec": getattr(info, "codec", None),
+        "is_image": bool(getattr(info, "is_image", False)),
+        "size_bytes": getattr(info, "size_bytes", None),
+    }
 
 
 def _model_section(model: Any) -> dict[str, Any] | None:
     if model is None:
         return None
-    return {"name": getattr(model, "name", None), "path": str(getattr(model, "path", "")),
-            "source": getattr(model, "source", None), "sha256": getattr(model, "sha256", None)}
+    return {
+        "name": getattr(model, "name", None),
+        "path": str(getattr(model, "path", "")),
+        "source": getattr(model, "source", None),
+        "sha256": getattr(model, "sha256", None),
+    }
 
 
 # --------------------------------------------------------------------------- analysis stage
-def run_analysis(seq: PoseSequence, info: Any = None, config: Config | None = None, *,
-                 subject: SubjectInfo | None = None, model: Any = None,
-                 warnings: list[str] | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray], Any, Any]:
+def run_analysis(
+    seq: PoseSequence,
+    info: Any = None,
+    config: Config | None = None,
+    *,
+    subject: SubjectInfo | None = None,
+    model: Any = None,
+    warnings: list[str] | None = None,
+) -> tuple[dict[str, Any], dict[str, np.ndarray], Any, Any]:
     """Metrics, gait and findings for an extracted sequence. Returns (result, series, posture, gait)."""
     from .gait import analyze_gait
     from .posture import analyze_posture
@@ -135,22 +166,28 @@ def run_analysis(seq: PoseSequence, info: Any = None, config: Config | None = No
     detected = seq.detected
     result: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "input": _input_section(info, seq),
         "subject": (subject or SubjectInfo(height_cm=cfg.calibration.subject_height_cm)).to_json(),
-        "detection": {"frames_with_person": int(detected.sum()),
-                      "detection_rate": round(float(detected.mean()) if seq.n_frames else 0.0, 4),
-                      "people_seen_max": int(seq.people_count.max()) if seq.n_frames else 0},
+        "detection": {
+            "frames_with_person": int(detected.sum()),
+            "detection_rate": round(float(detected.mean()) if seq.n_frames else 0.0, 4),
+            "people_seen_max": int(seq.people_count.max()) if seq.n_frames else 0,
+        },
         "model": _model_section(model),
         "versions": versions(),
         "config": cfg.to_dict(),
     }
     if result["detection"]["people_seen_max"] > 1:
-        warnings.append(f"up to {result['detection']['people_seen_max']} people were in view; "
-                        "the analysis follows the main subject chosen at the start")
+        warnings.append(
+            f"up to {result['detection']['people_seen_max']} people were in view; "
+            "the analysis follows the main subject chosen at the start"
+        )
     if seq.n_frames and result["detection"]["detection_rate"] < 0.5:
-        warnings.append(f"the subject was found in only {result['detection']['detection_rate']:.0%} of frames; "
-                        "metrics use the frames where they were found")
+        warnings.append(
+            f"the subject was found in only {result['detection']['detection_rate']:.0%} of frames; "
+            "metrics use the frames where they were found"
+        )
 
     posture = analyze_posture(seq, cfg)
     pj = posture.to_json()
@@ -162,13 +199,20 @@ def run_analysis(seq: PoseSequence, info: Any = None, config: Config | None = No
     scale = getattr(posture, "scale", None)
     body_h = getattr(scale, "body_height_px", None)
     px_per_cm = getattr(scale, "px_per_cm", None)
-    gait = analyze_gait(posture.conditioned, cfg, view_per_frame=posture.view.per_frame,
-                        body_height_px=body_h, px_per_m=None if px_per_cm is None else 100.0 * px_per_cm)
+    gait = analyze_gait(
+        posture.conditioned,
+        cfg,
+        view_per_frame=posture.view.per_frame,
+        body_height_px=body_h,
+        px_per_m=None if px_per_cm is None else 100.0 * px_per_cm,
+    )
     result["gait"] = gait.to_json()
     if result["gait"].get("walking_detected") and result["gait"].get("sides_reliable") is False:
-        warnings.append("the pose model's left/right leg labels did not follow the legs in this side view; "
-                        "step timing and the size of any asymmetry stand, but which side is 'left' may be "
-                        "exchanged (a front or back view, or a marker on one leg, settles it)")
+        warnings.append(
+            "the pose model's left/right leg labels did not follow the legs in this side view; "
+            "step timing and the size of any asymmetry stand, but which side is 'left' may be "
+            "exchanged (a front or back view, or a marker on one leg, settles it)"
+        )
 
     rules = load_rules(cfg.rules.rules_file)
     findings = evaluate(result, rules, series=series, timestamps_s=seq.timestamps_s)
@@ -177,8 +221,14 @@ def run_analysis(seq: PoseSequence, info: Any = None, config: Config | None = No
     return result, series, posture, gait
 
 
-def analyze_sequence(seq: PoseSequence, info: Any = None, config: Config | None = None, *,
-                     subject: SubjectInfo | None = None, model: Any = None) -> dict[str, Any]:
+def analyze_sequence(
+    seq: PoseSequence,
+    info: Any = None,
+    config: Config | None = None,
+    *,
+    subject: SubjectInfo | None = None,
+    model: Any = None,
+) -> dict[str, Any]:
     """The ``result.json`` dict for an extracted sequence, nothing written."""
     return run_analysis(seq, info, config, subject=subject, model=model)[0]
 
@@ -186,8 +236,9 @@ def analyze_sequence(seq: PoseSequence, info: Any = None, config: Config | None 
 def _timeseries_csv(seq: PoseSequence, series: Mapping[str, np.ndarray]) -> str:
     cols = ["frame_index", "timestamp_s"] + sorted(series)
     lines = [",".join(cols)]
-    data = [seq.frame_index.astype(np.float64), seq.timestamps_s] + [np.asarray(series[k], np.float64)
-                                                                    for k in sorted(series)]
+    data = [seq.frame_index.astype(np.float64), seq.timestamps_s] + [
+        np.asarray(series[k], np.float64) for k in sorted(series)
+    ]
     for i in range(seq.n_frames):
         vals = []
         for j, arr in enumerate(data):
@@ -221,9 +272,17 @@ class _Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def finish_analysis(seq: PoseSequence, info: Any, out_dir: str | os.PathLike[str], config: Config | None = None,
-                    *, subject: SubjectInfo | None = None, model: Any = None, warnings: list[str] | None = None,
-                    staging: _Staging | None = None) -> AnalysisResult:
+def finish_analysis(
+    seq: PoseSequence,
+    info: Any,
+    out_dir: str | os.PathLike[str],
+    config: Config | None = None,
+    *,
+    subject: SubjectInfo | None = None,
+    model: Any = None,
+    warnings: list[str] | None = None,
+    staging: _Staging | None = None,
+) -> AnalysisResult:
     """Analyse an extracted sequence and write the output folder (result.json last)."""
     out = check_output_dir(out_dir)
     cfg = resolve_config(config, subject)
@@ -231,16 +290,21 @@ def finish_analysis(seq: PoseSequence, info: Any, out_dir: str | os.PathLike[str
     try:
         if not seq.detected.any():
             what = "image" if getattr(info, "is_image", False) else "recording"
-            raise NoPersonDetectedError(f"no person was detected in any frame of the {what}"
-                                        + (f" ({info.path})" if info is not None else ""))
-        result, series, posture, gait = run_analysis(seq, info, cfg, subject=subject, model=model,
-                                                     warnings=warnings)
+            raise NoPersonDetectedError(
+                f"no person was detected in any frame of the {what}"
+                + (f" ({info.path})" if info is not None else "")
+            )
+        result, series, posture, gait = run_analysis(
+            seq, info, cfg, subject=subject, model=model, warnings=warnings
+        )
         seq.save(stage.path("landmarks.parquet"))
         if cfg.output.csv:
             seq.to_csv(stage.path("landmarks.csv"))
         atomic_write_text(stage.path("metrics_timeseries.csv"), _timeseries_csv(seq, series))
         result["files"] = sorted({p.name for p in stage.dir.iterdir()} | {"result.json"})
-        atomic_write_text(stage.path("result.json"), json.dumps(_clean_json(result), indent=2, allow_nan=False))
+        atomic_write_text(
+            stage.path("result.json"), json.dumps(_clean_json(result), indent=2, allow_nan=False)
+        )
         stage.commit()
     except BaseException:
         stage.abort()
@@ -271,8 +335,14 @@ def _clean_json(obj: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- file entry point
-def analyze_file(path: str | os.PathLike[str], out_dir: str | os.PathLike[str], config: Config | None = None, *,
-                 subject: SubjectInfo | None = None, progress: ProgressFn | None = None) -> AnalysisResult:
+def analyze_file(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    config: Config | None = None,
+    *,
+    subject: SubjectInfo | None = None,
+    progress: ProgressFn | None = None,
+) -> AnalysisResult:
     """Analyse one video or image file into ``out_dir``. Raises ``posture_cam.errors`` exceptions."""
     from .extract import extract_sequence
     from .model_bundle import resolve_model
@@ -302,13 +372,21 @@ def analyze_file(path: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
                 elif cfg.output.blur_faces:
                     rgb = rgb  # nobody found: nothing to blur by landmarks
                 writer.write(rgb)
+
         try:
             frames = iter_frames(path)
-            seq = extract_sequence(frames, fps=info.fps, frame_size=(info.width, info.height),
-                                   config=cfg.extraction, model_path=model.path, progress=progress,
-                                   meta={"source": str(path), "sha256": info.sha256}, on_frame=on_frame,
-                                   running_mode="image" if info.is_image else "video",
-                                   total_frames=info.n_frames)
+            seq = extract_sequence(
+                frames,
+                fps=info.fps,
+                frame_size=(info.width, info.height),
+                config=cfg.extraction,
+                model_path=model.path,
+                progress=progress,
+                meta={"source": str(path), "sha256": info.sha256},
+                on_frame=on_frame,
+                running_mode="image" if info.is_image else "video",
+                total_frames=info.n_frames,
+            )
             stats = getattr(frames, "stats", None)
             warnings += list(getattr(stats, "warnings", []) or [])
         except BaseException as exc:
@@ -317,8 +395,9 @@ def analyze_file(path: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
             raise
         if writer is not None:
             writer.__exit__(None, None, None)
-        return finish_analysis(seq, info, out, cfg, subject=subject, model=model, warnings=warnings,
-                               staging=stage)
+        return finish_analysis(
+            seq, info, out, cfg, subject=subject, model=model, warnings=warnings, staging=stage
+        )
     except BaseException:
         stage.abort()
         raise

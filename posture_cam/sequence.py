@@ -60,16 +60,24 @@ class PoseSequence:
 
     def __post_init__(self) -> None:
         img = np.asarray(self.image_px, dtype=np.float32)
-        _check(img.ndim == 3 and img.shape[1:] == (N_LANDMARKS, 3),
-               f"image_px: expected shape (T, {N_LANDMARKS}, 3), got {img.shape}")
+        _check(
+            img.ndim == 3 and img.shape[1:] == (N_LANDMARKS, 3),
+            f"image_px: expected shape (T, {N_LANDMARKS}, 3), got {img.shape}",
+        )
         t = img.shape[0]
         world = np.asarray(self.world_m, dtype=np.float32)
-        _check(world.shape == (t, N_LANDMARKS, 3),
-               f"world_m: expected shape ({t}, {N_LANDMARKS}, 3), got {world.shape}")
+        _check(
+            world.shape == (t, N_LANDMARKS, 3),
+            f"world_m: expected shape ({t}, {N_LANDMARKS}, 3), got {world.shape}",
+        )
         vis = np.asarray(self.visibility, dtype=np.float32)
-        _check(vis.shape == (t, N_LANDMARKS), f"visibility: expected shape ({t}, {N_LANDMARKS}), got {vis.shape}")
+        _check(
+            vis.shape == (t, N_LANDMARKS), f"visibility: expected shape ({t}, {N_LANDMARKS}), got {vis.shape}"
+        )
         pres = np.asarray(self.presence, dtype=np.float32)
-        _check(pres.shape == (t, N_LANDMARKS), f"presence: expected shape ({t}, {N_LANDMARKS}), got {pres.shape}")
+        _check(
+            pres.shape == (t, N_LANDMARKS), f"presence: expected shape ({t}, {N_LANDMARKS}), got {pres.shape}"
+        )
         ts = np.asarray(self.timestamps_s, dtype=np.float64)
         _check(ts.shape == (t,), f"timestamps_s: expected shape ({t},), got {ts.shape}")
         _check(bool(np.all(np.isfinite(ts))), "timestamps_s: expected finite values, got NaN or inf")
@@ -81,11 +89,19 @@ class PoseSequence:
             finite = arr[np.isfinite(arr)]
             if finite.size and (finite.min() < -1e-6 or finite.max() > 1 + 1e-6):
                 raise InvalidSequenceError(
-                    f"{name}: expected values in [0, 1], got range [{finite.min():.3g}, {finite.max():.3g}]")
-        fi = np.arange(t, dtype=np.int64) if self.frame_index is None else np.asarray(self.frame_index, np.int64)
+                    f"{name}: expected values in [0, 1], got range [{finite.min():.3g}, {finite.max():.3g}]"
+                )
+        fi = (
+            np.arange(t, dtype=np.int64)
+            if self.frame_index is None
+            else np.asarray(self.frame_index, np.int64)
+        )
         _check(fi.shape == (t,), f"frame_index: expected shape ({t},), got {fi.shape}")
-        pc = (np.where(np.isnan(img[:, 0, 0]), 0, 1).astype(np.int16) if self.people_count is None
-              else np.asarray(self.people_count, np.int16))
+        pc = (
+            np.where(np.isnan(img[:, 0, 0]), 0, 1).astype(np.int16)
+            if self.people_count is None
+            else np.asarray(self.people_count, np.int16)
+        )
         _check(pc.shape == (t,), f"people_count: expected shape ({t},), got {pc.shape}")
         for arr in (img, world, vis, pres, ts, fi, pc):
             arr.setflags(write=False)
@@ -102,26 +118,51 @@ class PoseSequence:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def empty(cls, n_frames: int, *, fps: float, frame_size: tuple[int, int],
-              timestamps_s: np.ndarray | None = None, meta: Mapping[str, Any] | None = None) -> PoseSequence:
+    def empty(
+        cls,
+        n_frames: int,
+        *,
+        fps: float,
+        frame_size: tuple[int, int],
+        timestamps_s: np.ndarray | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> PoseSequence:
         """A sequence of ``n_frames`` in which the subject is missing everywhere (all NaN)."""
         ts = np.arange(n_frames) / fps if timestamps_s is None else timestamps_s
         nan3 = np.full((n_frames, N_LANDMARKS, 3), np.nan, np.float32)
         nan2 = np.full((n_frames, N_LANDMARKS), np.nan, np.float32)
-        return cls(nan3, nan3.copy(), nan2, nan2.copy(), ts, fps, frame_size,
-                   people_count=np.zeros(n_frames, np.int16), meta=meta or {})
+        return cls(
+            nan3,
+            nan3.copy(),
+            nan2,
+            nan2.copy(),
+            ts,
+            fps,
+            frame_size,
+            people_count=np.zeros(n_frames, np.int16),
+            meta=meta or {},
+        )
 
     @classmethod
-    def from_image_points(cls, xy_px: np.ndarray, *, fps: float, frame_size: tuple[int, int],
-                          visibility: float | np.ndarray = 1.0, t0_s: float = 0.0,
-                          meta: Mapping[str, Any] | None = None) -> PoseSequence:
+    def from_image_points(
+        cls,
+        xy_px: np.ndarray,
+        *,
+        fps: float,
+        frame_size: tuple[int, int],
+        visibility: float | np.ndarray = 1.0,
+        t0_s: float = 0.0,
+        meta: Mapping[str, Any] | None = None,
+    ) -> PoseSequence:
         """Build from image points only ((T, 33, 2) or (T, 33, 3) pixels), e.g. synthetic subjects.
 
         World landmarks are left NaN; visibility and presence default to 1 where the point is finite.
         """
         xy = np.asarray(xy_px, dtype=np.float32)
-        _check(xy.ndim == 3 and xy.shape[1] == N_LANDMARKS and xy.shape[2] in (2, 3),
-               f"xy_px: expected shape (T, {N_LANDMARKS}, 2 or 3), got {xy.shape}")
+        _check(
+            xy.ndim == 3 and xy.shape[1] == N_LANDMARKS and xy.shape[2] in (2, 3),
+            f"xy_px: expected shape (T, {N_LANDMARKS}, 2 or 3), got {xy.shape}",
+        )
         t = xy.shape[0]
         img = np.zeros((t, N_LANDMARKS, 3), np.float32)
         img[..., : xy.shape[2]] = xy
@@ -175,9 +216,15 @@ class PoseSequence:
     def slice(self, start: int, stop: int | None = None) -> PoseSequence:
         """Frames ``start:stop`` (by position, not by source frame index)."""
         s = np.s_[start:stop]
-        return self.replace(image_px=self.image_px[s], world_m=self.world_m[s], visibility=self.visibility[s],
-                            presence=self.presence[s], timestamps_s=self.timestamps_s[s],
-                            frame_index=self.frame_index[s], people_count=self.people_count[s])
+        return self.replace(
+            image_px=self.image_px[s],
+            world_m=self.world_m[s],
+            visibility=self.visibility[s],
+            presence=self.presence[s],
+            timestamps_s=self.timestamps_s[s],
+            frame_index=self.frame_index[s],
+            people_count=self.people_count[s],
+        )
 
     def mirrored(self) -> PoseSequence:
         """The same recording seen in a mirror: x flipped and left/right landmarks swapped."""
@@ -186,8 +233,9 @@ class PoseSequence:
         img[..., 0] = self.frame_size[0] - img[..., 0]
         world = self.world_m[:, perm].copy()
         world[..., 0] = -world[..., 0]
-        return self.replace(image_px=img, world_m=world, visibility=self.visibility[:, perm],
-                            presence=self.presence[:, perm])
+        return self.replace(
+            image_px=img, world_m=world, visibility=self.visibility[:, perm], presence=self.presence[:, perm]
+        )
 
     @staticmethod
     def concat(parts: Sequence[PoseSequence]) -> PoseSequence:
@@ -195,8 +243,10 @@ class PoseSequence:
         _check(len(parts) > 0, "concat: expected at least one sequence, got none")
         first = parts[0]
         for p in parts[1:]:
-            _check(p.frame_size == first.frame_size,
-                   f"concat: expected frame size {first.frame_size}, got {p.frame_size}")
+            _check(
+                p.frame_size == first.frame_size,
+                f"concat: expected frame size {first.frame_size}, got {p.frame_size}",
+            )
         return first.replace(
             image_px=np.concatenate([p.image_px for p in parts]),
             world_m=np.concatenate([p.world_m for p in parts]),
@@ -235,10 +285,19 @@ class PoseSequence:
         return out
 
     @classmethod
-    def from_table(cls, table: Mapping[str, np.ndarray], *, fps: float, frame_size: tuple[int, int],
-                   meta: Mapping[str, Any] | None = None) -> PoseSequence:
+    def from_table(
+        cls,
+        table: Mapping[str, np.ndarray],
+        *,
+        fps: float,
+        frame_size: tuple[int, int],
+        meta: Mapping[str, Any] | None = None,
+    ) -> PoseSequence:
         missing = [c for c in cls.columns() if c not in table]
-        _check(not missing, f"table: expected columns {missing[:3]}{'...' if len(missing) > 3 else ''}, not found")
+        _check(
+            not missing,
+            f"table: expected columns {missing[:3]}{'...' if len(missing) > 3 else ''}, not found",
+        )
         t = len(table["timestamp_s"])
         img = np.empty((t, N_LANDMARKS, 3), np.float32)
         world = np.empty((t, N_LANDMARKS, 3), np.float32)
@@ -251,14 +310,29 @@ class PoseSequence:
                 world[:, i, k] = table[f"{name}_{c}"]
             vis[:, i] = table[f"{name}_visibility"]
             pres[:, i] = table[f"{name}_presence"]
-        return cls(img, world, vis, pres, np.asarray(table["timestamp_s"], np.float64), fps, frame_size,
-                   frame_index=np.asarray(table["frame_index"]), people_count=np.asarray(table["people_count"]),
-                   meta=meta or {})
+        return cls(
+            img,
+            world,
+            vis,
+            pres,
+            np.asarray(table["timestamp_s"], np.float64),
+            fps,
+            frame_size,
+            frame_index=np.asarray(table["frame_index"]),
+            people_count=np.asarray(table["people_count"]),
+            meta=meta or {},
+        )
 
     def _sidecar(self) -> dict[str, Any]:
-        return {"format": "posture_cam.PoseSequence", "format_version": FORMAT_VERSION, "fps": self.fps,
-                "frame_size": list(self.frame_size), "n_frames": self.n_frames,
-                "landmarks": list(LANDMARK_NAMES), "meta": _jsonable(self.meta)}
+        return {
+            "format": "posture_cam.PoseSequence",
+            "format_version": FORMAT_VERSION,
+            "fps": self.fps,
+            "frame_size": list(self.frame_size),
+            "n_frames": self.n_frames,
+            "landmarks": list(LANDMARK_NAMES),
+            "meta": _jsonable(self.meta),
+        }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``path`` (Parquet) and ``path`` with suffix ``.json`` (sidecar), each atomically."""
@@ -283,7 +357,9 @@ class PoseSequence:
         _check(raw is not None, f"{path}: not a posture_cam landmark file (no posture_cam metadata)")
         side = json.loads(raw)
         cols = {name: table.column(name).to_numpy() for name in table.column_names}
-        return cls.from_table(cols, fps=side["fps"], frame_size=tuple(side["frame_size"]), meta=side.get("meta"))
+        return cls.from_table(
+            cols, fps=side["fps"], frame_size=tuple(side["frame_size"]), meta=side.get("meta")
+        )
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the table form as CSV (empty cells where the subject is missing), atomically."""
@@ -294,17 +370,34 @@ class PoseSequence:
             fh.write(",".join(cols) + "\n")
             mat = np.column_stack([np.asarray(table[c], np.float64) for c in cols])
             for row in mat:
-                fh.write(",".join("" if not np.isfinite(v) else (f"{v:.0f}" if j in (0, 2) else f"{v:.6g}")
-                                  for j, v in enumerate(row)) + "\n")
+                fh.write(
+                    ",".join(
+                        "" if not np.isfinite(v) else (f"{v:.0f}" if j in (0, 2) else f"{v:.6g}")
+                        for j, v in enumerate(row)
+                    )
+                    + "\n"
+                )
         return path
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PoseSequence):
             return NotImplemented
-        return (self.frame_size == other.frame_size and self.fps == other.fps
-                and all(np.array_equal(getattr(self, f), getattr(other, f), equal_nan=True)
-                        for f in ("image_px", "world_m", "visibility", "presence", "timestamps_s",
-                                  "frame_index", "people_count")))
+        return (
+            self.frame_size == other.frame_size
+            and self.fps == other.fps
+            and all(
+                np.array_equal(getattr(self, f), getattr(other, f), equal_nan=True)
+                for f in (
+                    "image_px",
+                    "world_m",
+                    "visibility",
+                    "presence",
+                    "timestamps_s",
+                    "frame_index",
+                    "people_count",
+                )
+            )
+        )
 
     __hash__ = None  # type: ignore[assignment]
 

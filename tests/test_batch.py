@@ -260,7 +260,9 @@ def test_rerun_removes_temp_files_left_by_a_killed_atomic_write(shared_data: Pat
     _assert_no_partial_files(out)
 
 
-def test_a_worker_killed_mid_batch_is_retried_and_the_batch_finishes(shared_data: Path, tmp_path: Path) -> None:
+def test_a_worker_killed_mid_batch_is_retried_and_the_batch_finishes(
+    shared_data: Path, tmp_path: Path
+) -> None:
     """A worker process that dies (here: a real SIGKILL) breaks the pool; the batch restarts it,
     retries the in-flight recordings and finishes every one of them."""
     import threading

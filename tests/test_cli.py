@@ -19,8 +19,13 @@ SAMPLE = REPO / "sample_videos" / "standing_neutral_front.mp4"
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "posture_cam.cli", *args], capture_output=True, text=True,
-                          cwd=cwd or REPO, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "posture_cam.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        timeout=300,
+    )
 
 
 def _assert_clean_failure(proc: subprocess.CompletedProcess, code: int, *words: str) -> None:
@@ -81,7 +86,9 @@ def test_truncated_video_is_refused_or_flagged(tmp_path: Path) -> None:
     proc = _run("analyze", str(cut), "--out", str(out), "-q")
     if proc.returncode == 0:  # decodable part analysed: it must say the file was truncated
         result = json.loads((out / "result.json").read_text())
-        assert any("trunc" in w.lower() or "decode" in w.lower() for w in result["warnings"]), result["warnings"]
+        assert any("trunc" in w.lower() or "decode" in w.lower() for w in result["warnings"]), result[
+            "warnings"
+        ]
     else:
         _assert_clean_failure(proc, 3, "cut.mp4")
         _assert_nothing_written(out)
@@ -142,20 +149,38 @@ def test_unwritable_output_dir(tmp_path: Path) -> None:
 def test_unwritable_output_dir_via_parent_file(tmp_path: Path) -> None:
     """Works as root too: a path below a regular file can never be created."""
     (tmp_path / "file").write_text("x")
-    _assert_clean_failure(_run("analyze", str(SAMPLE), "--out", str(tmp_path / "file" / "out")), 6,
-                          "cannot write")
+    _assert_clean_failure(
+        _run("analyze", str(SAMPLE), "--out", str(tmp_path / "file" / "out")), 6, "cannot write"
+    )
 
 
 def test_analyze_sample_writes_the_contract(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["analyze", str(SAMPLE), "--out", str(out), "--overlay", "--csv", "-q"]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["landmarks.csv", "landmarks.json", "landmarks.parquet", "metrics_timeseries.csv",
-                     "overlay.mp4", "result.json"]
+    assert names == [
+        "landmarks.csv",
+        "landmarks.json",
+        "landmarks.parquet",
+        "metrics_timeseries.csv",
+        "overlay.mp4",
+        "result.json",
+    ]
     r = json.loads((out / "result.json").read_text())
     assert r["schema_version"] == 1
-    for key in ("input", "detection", "model", "versions", "config", "view", "calibration", "metrics",
-                "gait", "findings", "warnings"):
+    for key in (
+        "input",
+        "detection",
+        "model",
+        "versions",
+        "config",
+        "view",
+        "calibration",
+        "metrics",
+        "gait",
+        "findings",
+        "warnings",
+    ):
         assert key in r, key
     assert r["input"]["frames"] == 30 and r["detection"]["detection_rate"] > 0.9
     assert r["view"]["dominant"] == "front"

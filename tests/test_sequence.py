@@ -20,8 +20,17 @@ def _random_seq(t: int = 12, seed: int = 0, missing: tuple[int, ...] = (3, 4)) -
         img[i] = world[i] = np.nan
         vis[i] = pres[i] = np.nan
     ts = np.cumsum(rng.uniform(0.02, 0.05, t))  # variable frame rate
-    return PoseSequence(img, world, vis, pres, ts, 30.0, (640, 480), people_count=np.ones(t, np.int16),
-                        meta={"source": "unit-test"})
+    return PoseSequence(
+        img,
+        world,
+        vis,
+        pres,
+        ts,
+        30.0,
+        (640, 480),
+        people_count=np.ones(t, np.int16),
+        meta={"source": "unit-test"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -38,8 +47,15 @@ def _random_seq(t: int = 12, seed: int = 0, missing: tuple[int, ...] = (3, 4)) -
     ],
 )
 def test_validation_messages(change: dict, message: str) -> None:
-    base = dict(image_px=np.zeros((5, 33, 3)), world_m=np.zeros((5, 33, 3)), visibility=np.ones((5, 33)),
-                presence=np.ones((5, 33)), timestamps_s=np.arange(5) / 30, fps=30.0, frame_size=(640, 480))
+    base = dict(
+        image_px=np.zeros((5, 33, 3)),
+        world_m=np.zeros((5, 33, 3)),
+        visibility=np.ones((5, 33)),
+        presence=np.ones((5, 33)),
+        timestamps_s=np.arange(5) / 30,
+        fps=30.0,
+        frame_size=(640, 480),
+    )
     base.update(change)
     with pytest.raises(InvalidSequenceError) as exc:
         PoseSequence(**base)
@@ -105,7 +121,9 @@ def test_mirror_twice_is_identity_and_swaps_sides() -> None:
     back = m.mirrored()
     np.testing.assert_allclose(back.image_px, seq.image_px, atol=1e-3)  # float32 640 - (640 - x)
     np.testing.assert_array_equal(back.visibility, seq.visibility)
-    np.testing.assert_allclose(m.xy(Landmark.RIGHT_HIP)[:, 0], 640 - seq.xy(Landmark.LEFT_HIP)[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(
+        m.xy(Landmark.RIGHT_HIP)[:, 0], 640 - seq.xy(Landmark.LEFT_HIP)[:, 0], rtol=1e-6
+    )
     perm = mirror_index()
     assert sorted(perm) == list(range(N_LANDMARKS))
     assert all(perm[a] == b and perm[b] == a for a, b in MIRROR_PAIRS)

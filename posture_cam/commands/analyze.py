@@ -9,9 +9,12 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("analyze", help="analyse one video or image",
-                       description="Analyse one video or image. Writes DIR/landmarks.parquet, "
-                                   "DIR/metrics_timeseries.csv and DIR/result.json (last).")
+    p = sub.add_parser(
+        "analyze",
+        help="analyse one video or image",
+        description="Analyse one video or image. Writes DIR/landmarks.parquet, "
+        "DIR/metrics_timeseries.csv and DIR/result.json (last).",
+    )
     p.add_argument("input", help="video (mp4, mov, avi, mkv, webm) or image (jpg, png)")
     p.add_argument("--out", "-o", required=True, help="output folder (created if needed)")
     p.add_argument("--overlay", action="store_true", default=None, help="also write overlay.mp4 (H.264)")
@@ -21,8 +24,12 @@ def register(sub: Any) -> None:
     p.add_argument("--config", default=None, help="TOML config file (see posture_cam/default_config.toml)")
     p.add_argument("--height-cm", type=float, default=None, help="subject height, for distances in cm")
     p.add_argument("--subject-id", default=None, help="subject identifier stored in result.json")
-    p.add_argument("--roll-deg", type=float, default=None,
-                   help="known camera roll in degrees (default: estimated from the feet)")
+    p.add_argument(
+        "--roll-deg",
+        type=float,
+        default=None,
+        help="known camera roll in degrees (default: estimated from the feet)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -31,14 +38,16 @@ def run(args: argparse.Namespace) -> int:
     from ..config import load_config
     from ..pipeline import SubjectInfo, analyze_file
 
-    cfg = load_config(args.config).with_overrides({
-        "extraction.model": args.model,
-        "output.overlay": args.overlay,
-        "output.blur_faces": args.blur_faces,
-        "output.csv": args.csv,
-        "calibration.camera_roll_deg": args.roll_deg,
-        "calibration.subject_height_cm": args.height_cm,
-    })
+    cfg = load_config(args.config).with_overrides(
+        {
+            "extraction.model": args.model,
+            "output.overlay": args.overlay,
+            "output.blur_faces": args.blur_faces,
+            "output.csv": args.csv,
+            "calibration.camera_roll_deg": args.roll_deg,
+            "calibration.subject_height_cm": args.height_cm,
+        }
+    )
     subject = SubjectInfo(id=args.subject_id, height_cm=args.height_cm)
     progress, close = _progress_bar(disable=args.quiet)
     try:
@@ -46,8 +55,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         close()
     r = res.result
-    print(f"analysed {r['input']['frames']} frames ({r['input']['duration_s']:.1f} s); "
-          f"person found in {r['detection']['detection_rate']:.0%}; view: {(r.get('view') or {}).get('dominant')}")
+    view = (r.get("view") or {}).get("dominant")
+    print(
+        f"analysed {r['input']['frames']} frames ({r['input']['duration_s']:.1f} s); "
+        f"person found in {r['detection']['detection_rate']:.0%}; view: {view}"
+    )
     flagged = [f for f in r.get("findings", []) if f.get("status") in ("flagged", "borderline")]
     for f in flagged:
         print(f"  {f['status']}: {f['title']}")
@@ -70,8 +82,9 @@ def _progress_bar(disable: bool) -> tuple[Any, Any]:
             return
         bar = state.get("bar")
         if bar is None:
-            bar = state["bar"] = tqdm(total=total, unit="frame", file=sys.stderr, dynamic_ncols=True,
-                                      desc="analysing")
+            bar = state["bar"] = tqdm(
+                total=total, unit="frame", file=sys.stderr, dynamic_ncols=True, desc="analysing"
+            )
         if total and bar.total != total:
             bar.total = total
         bar.n = done

@@ -8,7 +8,9 @@ from typing import Any
 
 def register(sub: Any) -> None:
     p = sub.add_parser("models", help="list available pose models (and build the default one)")
-    p.add_argument("--build", action="store_true", help="build models/pose_landmarker_full.task now if missing")
+    p.add_argument(
+        "--build", action="store_true", help="build models/pose_landmarker_full.task now if missing"
+    )
     p.set_defaults(run=run)
 
 

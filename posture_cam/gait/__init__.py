@@ -103,7 +103,9 @@ class GaitReport:
             "steps": [s.to_json(fi) for s in self.steps],
             "leg_swaps_repaired_frames": int(np.count_nonzero(self.swapped_frames)),
             "side_label_agreement": self.side_label_agreement,
-            "sides_reliable": None if self.side_label_agreement is None else self.side_label_agreement >= 0.75,
+            "sides_reliable": None
+            if self.side_label_agreement is None
+            else self.side_label_agreement >= 0.75,
             "compensated_trendelenburg": flags,
             "metrics": {k: v.to_json() for k, v in self.metrics.items()},
         }

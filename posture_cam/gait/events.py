@@ -182,8 +182,16 @@ class ZeniEventDetector:
         )
         events: list[GaitEvent] = []
         for (pos, _typ, conf, _v), foot_i in zip(hs, hs_feet, strict=True):
-            events.append(GaitEvent(data.offset + int(round(pos)), _time_at(data.timestamps_s, pos),
-                                    FEET[foot_i], "heel_strike", conf, data.bout))
+            events.append(
+                GaitEvent(
+                    data.offset + int(round(pos)),
+                    _time_at(data.timestamps_s, pos),
+                    FEET[foot_i],
+                    "heel_strike",
+                    conf,
+                    data.bout,
+                )
+            )
         # a toe off belongs to the foot opposite the last heel strike (L HS -> R TO -> R HS -> L TO)
         hs_pos = np.array([f[0] for f in hs])
         for pos, typ, conf, vote in found:
@@ -196,13 +204,23 @@ class ZeniEventDetector:
                 foot_i = hs_feet[0]  # before the first heel strike: the trailing foot that lands next
             else:
                 foot_i = max(vote, 0)
-            events.append(GaitEvent(data.offset + int(round(pos)), _time_at(data.timestamps_s, pos),
-                                    FEET[foot_i], "toe_off", conf, data.bout))
+            events.append(
+                GaitEvent(
+                    data.offset + int(round(pos)),
+                    _time_at(data.timestamps_s, pos),
+                    FEET[foot_i],
+                    "toe_off",
+                    conf,
+                    data.bout,
+                )
+            )
         self.events_ = sorted(events, key=lambda e: e.time_s)
         return self
 
 
-def _assign_alternating(positions: list[float], votes: list[int], *, max_gap: float) -> tuple[list[int], float]:
+def _assign_alternating(
+    positions: list[float], votes: list[int], *, max_gap: float
+) -> tuple[list[int], float]:
     """Foot index (0 left, 1 right) per heel strike: strictly alternating within runs of steps no
     further apart than ``max_gap`` frames; each run's phase is the one most label votes agree with.
 
