@@ -130,7 +130,11 @@ def ensure_rendered(scn: Scenario, cache: Path) -> tuple[Path, dict[str, Any]]:
         t = time.time()
         render_clip(replace(scn, name=key), cache)
         print(f"  rendered {scn.name} in {time.time() - t:.0f} s", flush=True)
-    return mp4, json.loads(js.read_text())
+    # the truth is pure geometry: recompute it every run so a change of metric definitions is never
+    # compared against a stale cached truth (only the slow renders are cached)
+    from posture_cam.synth.scenarios import truth as scenario_truth
+
+    return mp4, scenario_truth(replace(scn, name=key))
 
 
 def _value(m: Any) -> float | None:
