@@ -15,6 +15,7 @@ filters the landmarks again. See docs/gait.md for the methods and their expected
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,7 +161,9 @@ def analyze_gait(
     vis = leg_visibility(seq)
     vis = np.where(repair.swapped_[:, None], vis[:, ::-1], vis)
     mid_hip = 0.5 * (legs[:, 0, 0] + legs[:, 1, 0])
-    feet = np.nanmean(legs[:, :, 2:5], axis=2) if n else legs[:, :, 2]
+    with warnings.catch_warnings():  # frames without foot points stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        feet = np.nanmean(legs[:, :, 2:5], axis=2) if n else legs[:, :, 2]
     seg = WalkingBoutDetector(
         min_speed_body_heights_per_s=cfg.walking_min_speed_body_heights_per_s,
         min_scale_rate_per_s=cfg.walking_min_scale_rate_per_s,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..landmarks import Landmark
@@ -106,7 +108,9 @@ def leg_visibility(seq: PoseSequence) -> np.ndarray:
     idx = [2, 3, 4]
     left = np.stack([seq.vis(LEG_PAIRS[i][0]) for i in idx], axis=1)
     right = np.stack([seq.vis(LEG_PAIRS[i][1]) for i in idx], axis=1)
-    return np.stack([np.nanmean(left, axis=1), np.nanmean(right, axis=1)], axis=1)
+    with warnings.catch_warnings():  # a frame without any foot point is NaN, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.stack([np.nanmean(left, axis=1), np.nanmean(right, axis=1)], axis=1)
 
 
 def central_velocity(x: np.ndarray, rate_hz: float) -> np.ndarray:

@@ -166,9 +166,8 @@ class ZeniEventDetector:
         found: list[tuple[float, str, float, int]] = []  # (position, type, confidence, label vote)
         for sig, typ, sgn in ((lead, "heel_strike", 1.0), (trail, "toe_off", -1.0)):
             rel = sgn * d * (np.asarray(sig, np.float64) - data.mid_hip_x[:, None])  # (T, 2)
-            with np.errstate(all="ignore"):
-                both = np.all(np.isfinite(rel), axis=1)
-                env = np.where(both, np.nanmax(rel, axis=1), np.nan)
+            both = np.all(np.isfinite(rel), axis=1)
+            env = np.where(both, np.max(np.where(np.isfinite(rel), rel, -np.inf), axis=1), np.nan)
             for pos, conf in _extrema(env, min_dist, self.min_prominence_fraction):
                 i = min(int(round(pos)), len(env) - 1)
                 vote = int(np.nanargmax(rel[i])) if np.isfinite(rel[i]).any() else -1
