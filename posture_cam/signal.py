@@ -88,6 +88,19 @@ def hampel(x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale:
     return hampel_columns(x[:, None], half_window, n_sigmas, min_scale=min_scale)[:, 0]
 
 
+def _nanmedian_rows(w: np.ndarray) -> np.ndarray:
+    """Median of each row of (m, W) ignoring NaN (NaN for a row with none finite).
+
+    Same values as ``np.nanmedian(w, axis=1)``, ~10x faster for short rows: one sort (NaN sorts
+    last) and two picks, instead of numpy's masked-array path.
+    """
+    srt = np.sort(w, axis=1)
+    n = np.isfinite(w).sum(axis=1)
+    lo = np.take_along_axis(srt, np.maximum((n - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    hi = np.take_along_axis(srt, np.maximum(n // 2, 0)[:, None] - (n == 0)[:, None], axis=1)[:, 0]
+    return np.where(n > 0, 0.5 * (lo + hi), np.nan)
+
+
 def hampel_columns(
     x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale: float = 0.0, chunk_rows: int = 2048
 ) -> np.ndarray:
@@ -109,8 +122,8 @@ def hampel_columns(
         if not judge.any():
             continue
         w = win[judge]  # (m, W)
-        med = np.nanmedian(w, axis=1)
-        mad = np.nanmedian(np.abs(w - med[:, None]), axis=1)
+        med = _nanmedian_rows(w)
+        mad = _nanmedian_rows(np.abs(w - med[:, None]))
         scale = np.maximum(MAD_TO_SIGMA * mad, min_scale)
         bad = np.zeros_like(judge)
         bad[judge] = np.abs(xs[judge] - med) > n_sigmas * scale
@@ -148,8 +161,30 @@ def fill_short_gaps(x: np.ndarray, timestamps_s: np.ndarray, max_gap_s: float) -
 
 # ---------------------------------------------------------------------------------------------- low-pass
 @functools.lru_cache(maxsize=32)
-def _butter_sos(order: int, wn: float) -> np.ndarray:
-    return _sps.butter(order, wn, btype="low", output="sos")
+def _butter_sos(order: int, wn: float) -> tuple[np.ndarray, np.ndarray]:
+    """Second-order sections of a Butterworth low-pass and their steady-state initial conditions."""
+    sos = _sps.butter(order, wn, btype="low", output="sos")
+    return sos, _sps.sosfilt_zi(sos)
+
+
+def _sosfiltfilt(sos: np.ndarray, zi: np.ndarray, x: np.ndarray, padlen: int) -> np.ndarray:
+    """``scipy.signal.sosfiltfilt(sos, x, axis=0, padtype="odd", padlen=padlen)`` with ``zi`` precomputed.
+
+    Same arithmetic as scipy's (odd extension, forward pass started at steady state, backward pass,
+    pad removed); scipy recomputes ``sosfilt_zi`` (a linear solve) on every call, which dominated the
+    conditioning of a long recording with many NaN-separated runs.
+    """
+    if padlen > 0:
+        head = 2.0 * x[:1] - x[padlen:0:-1]
+        tail = 2.0 * x[-1:] - x[-2 : -padlen - 2 : -1]
+        ext = np.concatenate((head, x, tail))
+    else:
+        ext = x
+    zi3 = zi[:, :, None]  # (sections, 2, 1) broadcast over columns
+    y, _ = _sps.sosfilt(sos, ext, axis=0, zi=zi3 * ext[:1][None])
+    y, _ = _sps.sosfilt(sos, y[::-1], axis=0, zi=zi3 * y[-1:][None])
+    y = y[::-1]
+    return y[padlen : y.shape[0] - padlen] if padlen > 0 else y
 
 
 def butter_lowpass_nan(x: np.ndarray, fs_hz: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
@@ -175,7 +210,7 @@ def butter_lowpass_nan_columns(x: np.ndarray, fs_hz: float, cutoff_hz: float, or
     nyq = 0.5 * fs_hz
     if cutoff_hz >= 0.99 * nyq or x.size == 0:
         return out
-    sos = _butter_sos(int(order), float(cutoff_hz / nyq))
+    sos, zi = _butter_sos(int(order), float(cutoff_hz / nyq))
     default_pad = 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
     finite = np.isfinite(x)
     groups: dict[bytes, list[int]] = {}
@@ -186,9 +221,7 @@ def butter_lowpass_nan_columns(x: np.ndarray, fs_hz: float, cutoff_hz: float, or
             n = stop - start
             if n < 4:
                 continue
-            out[start:stop, cols] = _sps.sosfiltfilt(
-                sos, x[start:stop, cols], axis=0, padtype="odd", padlen=min(default_pad, n - 1)
-            )
+            out[start:stop, cols] = _sosfiltfilt(sos, zi, x[start:stop, cols], min(default_pad, n - 1))
     return out
 
 

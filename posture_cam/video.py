@@ -267,8 +267,13 @@ def _decode(stream: Any, packet: Any, stats: DecodeStats | None) -> list[Any]:
         return []
 
 
-def probe(path: str | os.PathLike[str], config: ExtractionConfig | None = None) -> VideoInfo:
+def probe(
+    path: str | os.PathLike[str], config: ExtractionConfig | None = None, *, sha256: str | None = None
+) -> VideoInfo:
     """Describe a video or image file; raise a specific :mod:`posture_cam.errors` error when unusable.
+
+    ``sha256``: the file's hash when the caller has just computed it (a batch hashes every input to
+    decide what to skip), so a large file is not read twice; otherwise it is computed here.
 
     Demuxes every packet (no decoding beyond the first frame) to count frames exactly and to notice
     truncation; decodes the first frame to learn the rotation and prove the stream is decodable.
@@ -279,8 +284,9 @@ def probe(path: str | os.PathLike[str], config: ExtractionConfig | None = None) 
     size = _check_size(p, cfg)
     if _is_image(p):
         rgb, rotation, fmt = _read_image(p)
-        return VideoInfo(p, sha256_file(p), 1, 1.0, 0.0, int(rgb.shape[1]), int(rgb.shape[0]), rotation,
-                         fmt, True, size)
+        digest = sha256 or sha256_file(p)
+        w, h = int(rgb.shape[1]), int(rgb.shape[0])
+        return VideoInfo(p, digest, 1, 1.0, 0.0, w, h, rotation, fmt, True, size)
 
     warnings: list[str] = []
     container = _open_container(p)
@@ -353,7 +359,7 @@ def probe(path: str | os.PathLike[str], config: ExtractionConfig | None = None) 
     if duration_s > cfg.max_duration_s:
         raise InputTooLargeError(f"{p.name} lasts {duration_s:.0f} s, above the limit of "
                                  f"{cfg.max_duration_s:g} s (extraction.max_duration_s)")
-    return VideoInfo(p, sha256_file(p), n_packets, fps, duration_s, int(w), int(h), k * 90, codec,
+    return VideoInfo(p, sha256 or sha256_file(p), n_packets, fps, duration_s, int(w), int(h), k * 90, codec,
                      False, size, tuple(warnings))
 
 

@@ -65,6 +65,15 @@ def test_chunks_own_every_frame_exactly_once(n: int) -> None:
     assert stitched == seq
 
 
+@pytest.mark.parametrize(("duration_s", "n"), [(27.0, 2), (10.0, 3), (61.0, 4)])
+def test_chunks_decode_equal_lengths(duration_s: float, n: int) -> None:
+    """The warm-up is paid for: every chunk decodes the same span (within a frame), so none lags."""
+    plans = plan_chunks(duration_s, n, fps=FPS, overlap_s=1.0)
+    reads = [min(p.keep_until_s, duration_s) - p.read_start_s for p in plans]
+    assert max(reads) - min(reads) <= 1.01 / FPS
+    assert plans[1].keep_from_s > duration_s / n  # the first chunk owns more than an equal share
+
+
 def test_stitch_drops_the_warm_up_and_keeps_source_timestamps() -> None:
     full = _person(90)
     plans = plan_chunks(3.0, 2, fps=FPS, overlap_s=0.5)

@@ -94,3 +94,35 @@ def test_condition_gates_visibility_and_fills_short_gap() -> None:
     assert np.isnan(hip[31:44]).all()  # 0.5 s: stays missing
     assert np.isnan(c.xy(Landmark.RIGHT_HIP)).all()  # far side: visibility < 0.5 -> dropped
     assert c.meta["conditioning"]["dropped_low_visibility"] > 0
+
+
+@pytest.mark.parametrize("order", [2, 4])
+@pytest.mark.parametrize("n", [4, 5, 9, 40, 300])
+def test_fast_filtfilt_equals_scipy_sosfiltfilt(order: int, n: int) -> None:
+    """The cached-zi forward-backward filter is scipy's sosfiltfilt, sample for sample."""
+    from scipy import signal as sps
+
+    from posture_cam.signal import _butter_sos, _sosfiltfilt
+
+    sos, zi = _butter_sos(order, 0.15)
+    x = np.random.default_rng(n).normal(size=(n, 3)).cumsum(axis=0)
+    pad = min(3 * (2 * len(sos) + 1), n - 1)
+    want = sps.sosfiltfilt(sos, x, axis=0, padtype="odd", padlen=pad)
+    np.testing.assert_allclose(_sosfiltfilt(sos, zi, x, pad), want, rtol=0, atol=1e-12)
+
+
+def test_fast_nanmedian_equals_numpy() -> None:
+    from posture_cam.signal import _nanmedian_rows
+
+    rng = np.random.default_rng(3)
+    w = rng.normal(size=(500, 31))
+    w[rng.random(w.shape) < 0.4] = np.nan
+    w[7] = np.nan  # a row with nothing finite
+    w[8, 1:] = np.nan  # one finite value
+    w[9, 2:] = np.nan  # two: the mean of both
+    got = _nanmedian_rows(w)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        want = np.nanmedian(w, axis=1)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[~np.isnan(want)], want[~np.isnan(want)], rtol=0, atol=1e-12)
+    assert got[8] == w[8, 0] and got[9] == pytest.approx(0.5 * (w[9, 0] + w[9, 1]))

@@ -410,3 +410,14 @@ def test_rotated_phone_video_gives_upright_landmarks(tmp_path, shared_data):
     shoulder_x = (xs[:, Landmark.LEFT_SHOULDER] + xs[:, Landmark.RIGHT_SHOULDER]) / 2
     hip_x = (xs[:, Landmark.LEFT_HIP] + xs[:, Landmark.RIGHT_HIP]) / 2
     assert np.all(np.abs(shoulder_x - hip_x) < 0.5 * (hip_y - nose_y))
+
+
+def test_probe_reuses_a_hash_the_caller_already_has(tmp_path, real_frames):
+    """A batch hashes each input to decide what to skip; probe must not read a big file twice."""
+    from posture_cam.video import sha256_file
+
+    path = write_clip(tmp_path / "clip.mp4", real_frames[:5], codec="libx264", fps=30.0)
+    digest = sha256_file(path)
+    assert probe(path).sha256 == digest
+    assert probe(path, sha256=digest).sha256 == digest
+    assert probe(path, sha256="f" * 64).sha256 == "f" * 64  # taken as given, not recomputed

@@ -54,13 +54,25 @@ def n_chunks_for(duration_s: float, *, chunk_threshold_s: float, workers: int) -
 
 
 def plan_chunks(duration_s: float, n_chunks: int, *, fps: float, overlap_s: float) -> list[ChunkPlan]:
-    """Equal-length chunks covering ``[0, duration_s)`` with ``overlap_s`` seconds of warm-up each."""
+    """Chunks covering ``[0, duration_s)`` that each DECODE the same length, warm-up included.
+
+    Every chunk but the first re-reads ``overlap_s`` seconds before its owned span, so with equal owned
+    spans the later chunks would take longer and the batch would wait for them. Instead each chunk
+    reads ``L = (duration_s + (n_chunks - 1) * overlap_s) / n_chunks`` seconds: the first owns ``L``,
+    the others ``L - overlap_s``. When the overlap is too long for that (``L <= overlap_s``) the owned
+    spans are equal instead.
+    """
     if n_chunks < 1:
         raise ValueError(f"n_chunks: expected >= 1, got {n_chunks}")
     if fps <= 0:
         raise ValueError(f"fps: expected > 0, got {fps}")
     frame_s = 1.0 / fps
-    inner = [(round(duration_s * k / n_chunks / frame_s) - 0.5) * frame_s for k in range(1, n_chunks)]
+    read_s = (duration_s + (n_chunks - 1) * overlap_s) / n_chunks
+    if read_s > overlap_s:
+        ends = [read_s + (k - 1) * (read_s - overlap_s) for k in range(1, n_chunks)]
+    else:
+        ends = [duration_s * k / n_chunks for k in range(1, n_chunks)]
+    inner = [(round(e / frame_s) - 0.5) * frame_s for e in ends]
     bounds = [-math.inf, *inner, math.inf]
     plans = []
     for k in range(n_chunks):

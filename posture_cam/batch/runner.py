@@ -160,6 +160,7 @@ class _RecState:
     plans: list[ChunkPlan] = field(default_factory=list)
     chunks_left: int = 0
     error: Outcome | None = None
+    info: Any = None  # VideoInfo of a chunked recording (probed once, here)
 
 
 def install(work_dir: Path, final: Path, partial: Path) -> None:
@@ -268,7 +269,7 @@ class BatchRunner:
         n = 1
         if self.opt.chunk_long_videos_s > 0 and Path(rec.path).suffix.lower() not in IMAGE_EXTENSIONS:
             try:
-                info = probe(rec.path, cfg.extraction)
+                info = probe(rec.path, cfg.extraction, sha256=state.sha256)
             except PostureCamError as exc:
                 self._fail(
                     state,
@@ -281,10 +282,11 @@ class BatchRunner:
         if n == 1:
             self._submit(run_recording, RecordingTask(rec, cfg, str(work)), state)
             return
+        state.info = info
         state.plans = plan_chunks(info.duration_s, n, fps=info.fps, overlap_s=self.opt.overlap_s)
         state.chunks_left = len(state.plans)
         for plan in state.plans:
-            self._submit(extract_chunk, ChunkTask(rec, cfg, str(work), plan), state)
+            self._submit(extract_chunk, ChunkTask(rec, cfg, str(work), plan, info), state)
 
     def _collect(self, fut: Any) -> None:
         fn, task, state, attempt = self._in_flight.pop(fut)
@@ -320,6 +322,7 @@ class BatchRunner:
                             str(state.work_dir),
                             tuple(state.plans),
                             self.opt.overlap_s,
+                            state.info,
                         ),
                         state,
                     )

@@ -56,6 +56,7 @@ class ChunkTask:
     config: Config
     work_dir: str
     plan: ChunkPlan
+    info: Any = None  # the parent's VideoInfo (probed and hashed once); None = probe here
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class FinishTask:
     work_dir: str
     plans: tuple[ChunkPlan, ...]
     overlap_s: float
+    info: Any = None  # the parent's VideoInfo; None = probe here
 
 
 @dataclass
@@ -103,6 +105,10 @@ def init_worker(parent_pid: int | None = None, model: str = "full") -> None:
     try:
         import mediapipe  # noqa: F401  (load the native library once per worker)
 
+        # the analysis stage's imports (scipy.signal alone takes ~2 s) are paid here, during the
+        # worker start-up that overlaps with the other workers', not on the critical path of the
+        # finishing task of a chunked recording
+        from .. import gait, pipeline, posture, rules  # noqa: F401
         from ..model_bundle import resolve_model
 
         _STATE["model"] = resolve_model(model)
@@ -200,11 +206,14 @@ def chunk_path(work_dir: str | os.PathLike[str], index: int) -> Path:
     return Path(work_dir) / ".chunks" / f"chunk-{index:04d}.parquet"
 
 
-def _extract_range(rec: Recording, config: Config, start_s: float, end_s: float | None) -> PoseSequence:
+def _extract_range(
+    rec: Recording, config: Config, start_s: float, end_s: float | None, info: Any = None
+) -> PoseSequence:
     from ..extract import extract_sequence
     from ..video import iter_frames, probe
 
-    info = probe(rec.path, config.extraction)
+    if info is None:
+        info = probe(rec.path, config.extraction)
     frames = iter_frames(rec.path, start_s=start_s, end_s=end_s)
     try:
         return extract_sequence(
@@ -224,7 +233,9 @@ def extract_chunk(task: ChunkTask) -> Outcome:
     init_worker(model=task.config.extraction.model)
     t0 = time.perf_counter()
     try:
-        seq = _extract_range(task.rec, task.config, task.plan.read_start_s, task.plan.read_end_s)
+        seq = _extract_range(
+            task.rec, task.config, task.plan.read_start_s, task.plan.read_end_s, task.info
+        )
         seq.save(chunk_path(task.work_dir, task.plan.index))
         return Outcome(
             task.rec.name,
@@ -243,6 +254,7 @@ def stitch_chunks(
     config: Config,
     plans: list[ChunkPlan],
     parts: list[PoseSequence],
+    info: Any = None,
 ) -> tuple[PoseSequence, list[str]]:
     """Stitch chunk sequences; where a chunk followed another person, re-extract from the chunk before.
 
@@ -260,7 +272,7 @@ def stitch_chunks(
             f"re-extracted sequentially from {prev.keep_from_s:.1f} s to keep one subject"
         )
         merged = ChunkPlan(prev.index, prev.read_start_s, prev.keep_from_s, float("inf"))
-        seq = _extract_range(rec, config, merged.read_start_s, None)
+        seq = _extract_range(rec, config, merged.read_start_s, None, info)
         pairs = pairs[: k - 1] + [(merged, seq)]
     return stitch(pairs), notes
 
@@ -273,10 +285,10 @@ def finish_chunked(task: FinishTask) -> Outcome:
         from ..pipeline import finish_analysis
         from ..video import probe
 
-        info = probe(task.rec.path, task.config.extraction)
+        info = task.info if task.info is not None else probe(task.rec.path, task.config.extraction)
         plans = sorted(task.plans, key=lambda p: p.index)
         parts = [PoseSequence.load(chunk_path(task.work_dir, p.index)) for p in plans]
-        seq, notes = stitch_chunks(task.rec, task.config, plans, parts)
+        seq, notes = stitch_chunks(task.rec, task.config, plans, parts, info)
         meta = dict(parts[0].meta)
         meta["chunks"] = {
             "n": len(plans),
