@@ -28,9 +28,14 @@ FrameHook = Callable[[Any, "PoseCandidate | None"], None]
 class FrameLike(Protocol):
     """What :func:`extract_sequence` needs from a frame (``posture_cam.video.Frame`` fits)."""
 
-    index: int
-    timestamp_s: float
-    rgb: np.ndarray
+    @property
+    def index(self) -> int: ...  # read-only: a frozen dataclass fits
+
+    @property
+    def timestamp_s(self) -> float: ...
+
+    @property
+    def rgb(self) -> np.ndarray: ...
 
 
 class _Growable:
