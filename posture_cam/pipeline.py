@@ -205,6 +205,7 @@ def run_analysis(
         view_per_frame=posture.view.per_frame,
         body_height_px=body_h,
         px_per_m=None if px_per_cm is None else 100.0 * px_per_cm,
+        raw=seq,
     )
     result["gait"] = gait.to_json()
     if result["gait"].get("walking_detected") and result["gait"].get("sides_reliable") is False:

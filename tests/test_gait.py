@@ -10,7 +10,7 @@ import pytest
 from posture_cam.errors import InvalidSequenceError
 from posture_cam.gait import METRIC_KEYS, analyze_gait
 from posture_cam.signal import condition
-from posture_cam.simulate.gait import Bout, GaitSpec, simulate_gait, standing_sequence
+from posture_cam.simulate.gait import Bout, GaitSpec, GaitTruth, simulate_gait, standing_sequence
 
 FPS = 30.0
 ASYM = dict(
@@ -109,7 +109,7 @@ def test_pelvic_drop_and_trunk_sway_front_view():
         camera="frontal",
         bouts=(Bout(1, 6),),
         pelvic_drop_left_stance_deg=6.0,
-        pelvic_drop_right_stance_deg=2.0,
+        pelvic_drop_right_stance_deg=1.5,  # level: below the 2 deg limit (not on it, where 0.01 deg decides)
         trunk_lean_left_stance_deg=1.0,
         trunk_lean_right_stance_deg=7.0,
     )
@@ -117,7 +117,7 @@ def test_pelvic_drop_and_trunk_sway_front_view():
     assert rep.walking_detected and rep.view == "front"
     for key in ("pelvic_drop_left_stance_deg", "pelvic_drop_right_stance_deg", "trunk_lateral_sway_deg"):
         assert rep.metrics[key].ok and abs(rep.metrics[key].value - truth.metrics[key]) < 1.0, key
-    # right stance: trunk leans 7 deg toward the stance side with a pelvis that drops only 2 deg
+    # right stance: trunk leans 7 deg toward the stance side with a pelvis that drops only 1.5 deg
     assert rep.metrics["trunk_lean_right_stance_deg"].extra["compensated_trendelenburg"] is True
     assert rep.metrics["trunk_lean_left_stance_deg"].extra["compensated_trendelenburg"] is False
     assert not rep.metrics["step_length_si_pct"].ok  # no step length from the front
@@ -186,3 +186,105 @@ def test_empty_and_bad_input():
     empty = PoseSequence.empty(20, fps=30.0, frame_size=(640, 480))
     rep = analyze_gait(empty, None, view_per_frame=np.full(20, "unknown"))
     assert rep.walking_detected is False and rep.events == []
+
+
+# ------------------------------------------------------------------ front/back view events
+def _errors_by_type(rep, truth, spec: GaitSpec) -> dict[str, np.ndarray]:
+    """Signed timing errors (frames) per event type for the true events away from the bout edges."""
+    out = {}
+    for typ in ("heel_strike", "toe_off"):
+        sub = GaitTruth.__new__(GaitTruth)
+        sub.__dict__.update(truth.__dict__)
+        sub.events = [e for e in truth.events if e.type == typ]
+        out[typ] = _timing_errors_frames(rep, sub, spec)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("direction", "noise_px", "exact", "tol"),
+    [
+        (1, 0.0, "heel_strike", 1.0),  # approaching: heel strike is the well-observed event
+        (-1, 0.0, "toe_off", 1.0),  # receding: toe off is
+        (1, 2.0, "heel_strike", 2.0),
+        (-1, 2.0, "toe_off", 2.5),
+    ],
+)
+def test_frontal_events_timing(direction, noise_px, exact, tol):
+    """Front/back view (FootExcursionEventDetector): every true event found, no gross error, and the
+    event whose side of the swing is not masked by perspective within ``tol`` frames. The other one
+    (toe off approaching, heel strike receding) is late/early by about 5 frames at 30 fps: the foot's
+    rise and its travel down/up the image cancel there (docs/gait.md, section 3)."""
+    spec = GaitSpec(fps=FPS, camera="frontal", bouts=(Bout(direction, 6),), noise_px=noise_px, seed=3)
+    rep, truth = _run(spec, conditioned=noise_px > 0)
+    errs = _errors_by_type(rep, truth, spec)
+    for typ, err in errs.items():
+        assert err.size >= 10 and np.all(np.isfinite(err)), (typ, err)
+        assert np.max(np.abs(err)) <= 7.0, (typ, err)
+    assert np.max(np.abs(errs[exact])) <= tol, errs[exact]
+    hs = [e.foot for e in rep.events if e.type == "heel_strike" and e.plausible]
+    assert all(a != b for a, b in zip(hs[:-1], hs[1:], strict=False))
+
+
+def test_frontal_events_ignore_a_following_camera():
+    """A camera that pans and tilts with the walker (the whole image shifts by up to 80 px) must not
+    change the front-view events: everything is measured foot-to-foot and relative to the pelvis."""
+    spec = GaitSpec(fps=FPS, camera="frontal", bouts=(Bout(-1, 5),), noise_px=1.0, seed=5)
+    seq, truth = simulate_gait(spec)
+    t = seq.timestamps_s
+    shift = np.stack([60 * np.sin(1.3 * t) + 20 * t, 25 * np.sin(0.7 * t)], axis=1)
+    img = np.array(seq.image_px, copy=True)
+    img[..., :2] += shift[:, None, :].astype(img.dtype)
+    moved = seq.replace(image_px=img)
+    a = analyze_gait(condition(seq), None, view_per_frame=truth.view_per_frame)
+    b = analyze_gait(condition(moved), None, view_per_frame=truth.view_per_frame)
+    ea = [(e.foot, e.type, e.time_s) for e in a.events if e.plausible]
+    eb = [(e.foot, e.type, e.time_s) for e in b.events if e.plausible]
+    assert len(ea) >= 12 and [x[:2] for x in ea] == [x[:2] for x in eb]
+    assert max(abs(x[2] - y[2]) for x, y in zip(ea, eb, strict=True)) * FPS <= 0.5
+
+
+def test_frontal_walk_there_and_back_with_noise():
+    """Towards the camera, stop and turn, walk away: both bouts give events and the cadence."""
+    spec = GaitSpec(fps=FPS, camera="frontal", bouts=(Bout(1, 4), Bout(-1, 4)), noise_px=1.0, seed=7)
+    rep, truth = _run(spec, conditioned=True)
+    assert [b.direction for b in rep.bouts] == [1, -1]
+    err = _timing_errors_frames(rep, truth, spec)
+    assert err.size >= 20 and np.all(np.isfinite(err)) and np.max(np.abs(err)) <= 7.0
+    assert abs(rep.metrics["cadence_steps_per_min"].value - truth.metrics["cadence_steps_per_min"]) < 3
+
+
+# ------------------------------------------------------------------ leg swaps before the filter
+def test_leg_swaps_repaired_on_raw_landmarks_before_the_filter():
+    """Swaps found on the raw legs and exchanged BEFORE conditioning: the filter never blends the two
+    legs, so events stay within a frame; on the filtered legs alone the swaps are smeared."""
+    spec = GaitSpec(fps=FPS, bouts=(Bout(1, 5),), swaps_s=((1.0, 1.6), (2.5, 2.9)), **ASYM)
+    raw, truth = simulate_gait(spec)
+    cond = condition(raw)
+    rep = analyze_gait(cond, None, view_per_frame=truth.view_per_frame, px_per_m=truth.px_per_m, raw=raw)
+    assert np.array_equal(rep.swapped_frames, truth.swapped)
+    err = _timing_errors_frames(rep, truth, spec)
+    assert err.size >= 10 and np.all(np.isfinite(err)) and np.max(np.abs(err)) <= 1.0, err
+    assert abs(rep.metrics["stance_time_si_pct"].value - truth.metrics["stance_time_si_pct"]) < 2.0
+    # the same recording analysed from the filtered landmarks only: worse (measured 3.5 frames)
+    rep_f = analyze_gait(cond, None, view_per_frame=truth.view_per_frame, px_per_m=truth.px_per_m)
+    assert np.max(np.abs(_timing_errors_frames(rep_f, truth, spec))) > 1.0
+
+
+def test_raw_sequence_must_match():
+    spec = GaitSpec(fps=FPS, bouts=(Bout(1, 2),))
+    raw, truth = simulate_gait(spec)
+    short = raw.replace(
+        image_px=raw.image_px[:-1],
+        world_m=raw.world_m[:-1],
+        visibility=raw.visibility[:-1],
+        presence=raw.presence[:-1],
+        timestamps_s=raw.timestamps_s[:-1],
+        frame_index=raw.frame_index[:-1],
+        people_count=raw.people_count[:-1],
+    )
+    with pytest.raises(InvalidSequenceError):
+        analyze_gait(condition(raw), None, view_per_frame=truth.view_per_frame, raw=short)
+    # a conditioned sequence passed as "raw" is ignored (nothing to repair before the filter)
+    cond = condition(raw)
+    rep = analyze_gait(cond, None, view_per_frame=truth.view_per_frame, raw=cond)
+    assert rep.walking_detected

@@ -4,7 +4,7 @@ Stages (one module each, gaitmap style: parameters in ``__init__``, one ``detect
 in attributes ending in ``_``):
 
 * :mod:`.segmentation` - walking bouts, direction of travel, turns, standing still;
-* :mod:`.events` - leg-swap repair, heel strike / toe off (side view: Zeni; front/back: foot velocity),
+* :mod:`.events` - leg-swap repair, heel strike / toe off (side view: Zeni; front/back: foot excursion),
   plausibility;
 * :mod:`.parameters` - per-step table, per-side parameters, symmetry indices, limp index;
 * :mod:`.frontal` - pelvic drop, trunk sway, compensated Trendelenburg.
@@ -27,15 +27,16 @@ from ..errors import InvalidSequenceError
 from ..landmarks import Landmark
 from ..measurement import FRONTAL_VIEWS, SIDE_VIEWS, MetricResult
 from ..sequence import PoseSequence
-from ._signals import body_height_px_per_frame, leg_array, leg_visibility, view_family
+from ._signals import LEG_PAIRS, body_height_px_per_frame, leg_array, leg_visibility, view_family
 from .events import (
-    FootVelocityEventDetector,
-    FootVelocityInput,
+    FootExcursionEventDetector,
+    FootExcursionInput,
     GaitEvent,
     LegSwapRepair,
     PlausibilityChecker,
     ZeniEventDetector,
     ZeniInput,
+    apply_swaps,
 )
 from .frontal import frontal_metrics, frontal_not_assessable, pelvic_obliquity_deg, trunk_lateral_lean_deg
 from .parameters import Step, StepParameters, symmetry_index_pct, temporal_metrics
@@ -123,19 +124,28 @@ def analyze_gait(
     view_per_frame: Sequence[str] | np.ndarray,
     body_height_px: float | np.ndarray | None = None,
     px_per_m: float | None = None,
+    raw: PoseSequence | None = None,
 ) -> GaitReport:
     """Gait events, steps and metrics of an already conditioned sequence.
 
     ``view_per_frame``: (T,) posture_cam view labels; ``body_height_px``: the subject's standing height
     in pixels (scalar, per frame, or None to estimate it per frame from the skeleton); ``px_per_m``:
-    image scale at the subject when known (enables cm and m/s). Raises
-    :class:`~posture_cam.errors.InvalidSequenceError` when the view labels do not match the sequence.
+    image scale at the subject when known (enables cm and m/s). ``raw``: the same recording BEFORE
+    conditioning (same frames). When given, left/right leg swaps are found on the raw leg landmarks
+    and exchanged there, and the repaired copy is conditioned again with the settings recorded in
+    ``seq.meta["conditioning"]``, so that the low-pass filter never blends a swapped leg into the
+    other; without it (or when ``raw`` is itself conditioned) the swaps are repaired on ``seq``. Raises
+    :class:`~posture_cam.errors.InvalidSequenceError` when the view labels or ``raw`` do not match
+    the sequence.
     """
     cfg = config.gait if isinstance(config, Config) else (config or GaitConfig())
     n = seq.n_frames
     views = np.asarray(view_per_frame, dtype=object)
     if views.shape != (n,):
         raise InvalidSequenceError(f"view_per_frame: expected shape ({n},), got {views.shape}")
+    raw_swapped: np.ndarray | None = None
+    if raw is not None and not raw.meta.get("conditioned"):  # a conditioned "raw" adds nothing: ignored
+        seq, raw_swapped = repair_raw_leg_swaps(raw, seq, penalty_body_heights=cfg.swap_penalty_body_heights)
     if px_per_m is not None and not (np.isfinite(px_per_m) and px_per_m > 0):
         raise InvalidSequenceError(f"px_per_m: expected a positive number or None, got {px_per_m}")
     empty = dict(
@@ -154,12 +164,17 @@ def analyze_gait(
     h_est = body_height_px_per_frame(seq, smooth_frames=max(3, int(round(rate))))
     # leg swaps: repair before anything reads the legs
     legs = leg_array(seq)
-    repair = LegSwapRepair(penalty_body_heights=cfg.swap_penalty_body_heights).detect(
-        legs, h_est, sampling_rate_hz=rate
-    )
-    legs = repair.legs_
+    if raw_swapped is not None:  # already repaired on the raw landmarks, before the filter
+        swapped = raw_swapped
+    else:
+        swapped = (
+            LegSwapRepair(penalty_body_heights=cfg.swap_penalty_body_heights)
+            .detect(legs, h_est, sampling_rate_hz=rate)
+            .swapped_
+        )
+        legs = apply_swaps(legs, swapped)
     vis = leg_visibility(seq)
-    vis = np.where(repair.swapped_[:, None], vis[:, ::-1], vis)
+    vis = np.where(swapped[:, None], vis[:, ::-1], vis)
     mid_hip = 0.5 * (legs[:, 0, 0] + legs[:, 1, 0])
     with warnings.catch_warnings():  # frames without foot points stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -194,8 +209,10 @@ def analyze_gait(
             backwards = det.backwards_
             agreements.append(det.label_agreement_)
         else:
-            det = FootVelocityEventDetector().detect(
-                FootVelocityInput(feet[s:e], h_est[s:e], vis[s:e], seq.timestamps_s[s:e], s, b_i),
+            det = FootExcursionEventDetector().detect(
+                FootExcursionInput(
+                    feet[s:e], mid_hip[s:e], h_est[s:e], vis[s:e], seq.timestamps_s[s:e], s, b_i
+                ),
                 sampling_rate_hz=rate,
             )
             facing_camera = _mode_str(views[s:e]) == "front"
@@ -215,7 +232,7 @@ def analyze_gait(
     common = dict(
         timestamps_s=seq.timestamps_s,
         frame_index=seq.frame_index,
-        swapped_frames=repair.swapped_,
+        swapped_frames=swapped,
         segments=segments,
         side_label_agreement=round(float(np.mean(agreements)), 3) if agreements else None,
     )
@@ -280,6 +297,60 @@ def analyze_gait(
     return GaitReport(True, view, bouts=bouts, events=events, steps=steps, metrics=ordered, **common)  # type: ignore[arg-type]
 
 
+def repair_raw_leg_swaps(
+    raw: PoseSequence, conditioned: PoseSequence, *, penalty_body_heights: float
+) -> tuple[PoseSequence, np.ndarray]:
+    """Find leg swaps on the RAW landmarks, exchange the legs there, then condition the repaired copy.
+
+    Returns (sequence to analyse, (T,) bool swapped frames). ``conditioned`` supplies the filter
+    settings (``meta["conditioning"]["settings"]``); when it is not conditioned the repaired raw
+    sequence is returned as it is (the caller analyses unfiltered landmarks), and when no frame is
+    swapped ``conditioned`` is returned unchanged. Raises InvalidSequenceError when the two
+    sequences do not hold the same frames.
+    """
+    from ..config import FilterConfig
+    from ..signal import condition
+
+    if raw.n_frames != conditioned.n_frames or not np.array_equal(raw.frame_index, conditioned.frame_index):
+        raise InvalidSequenceError(
+            f"raw: expected the same frames as the conditioned sequence ({conditioned.n_frames}), "
+            f"got {raw.n_frames}"
+        )
+    if raw.meta.get("conditioned"):
+        raise InvalidSequenceError(
+            "raw: expected the landmarks before conditioning, got a conditioned sequence"
+        )
+    n = raw.n_frames
+    if n < 3 or not raw.detected.any():
+        return conditioned, np.zeros(n, bool)
+    h = body_height_px_per_frame(raw, smooth_frames=max(3, int(round(float(raw.fps)))))
+    swapped = (
+        LegSwapRepair(penalty_body_heights=penalty_body_heights)
+        .detect(leg_array(raw), h, sampling_rate_hz=float(raw.fps))
+        .swapped_
+    )
+    if not swapped.any():
+        return conditioned, swapped
+    fixed = exchange_legs(raw, swapped)
+    settings = (conditioned.meta.get("conditioning") or {}).get("settings")
+    if not conditioned.meta.get("conditioned") or settings is None:
+        return fixed, swapped
+    return condition(fixed, FilterConfig(**settings)), swapped
+
+
+def exchange_legs(seq: PoseSequence, swapped: np.ndarray) -> PoseSequence:
+    """A copy of ``seq`` with the left and right leg landmarks (hip to toe: positions, world
+    coordinates, visibility, presence) exchanged in the frames marked ``swapped``."""
+    arrays = {
+        k: np.array(getattr(seq, k), copy=True) for k in ("image_px", "world_m", "visibility", "presence")
+    }
+    sel = np.asarray(swapped, bool)
+    for a, b in LEG_PAIRS:
+        for arr in arrays.values():
+            arr[sel, a], arr[sel, b] = arr[sel, b].copy(), arr[sel, a].copy()
+    return seq.replace(**arrays)
+
+
 def _mode_str(values: np.ndarray) -> str | None:
     if values.size == 0:
         return None
@@ -321,6 +392,8 @@ __all__ = [
     "Step",
     "WalkingBout",
     "analyze_gait",
+    "exchange_legs",
+    "repair_raw_leg_swaps",
     "symmetry_index_pct",
     "METRIC_KEYS",
 ]

@@ -57,8 +57,8 @@ def nan_moving_mean(x: np.ndarray, window: int) -> np.ndarray:
     k = np.ones(2 * half + 1)
     # centred slice of the full convolution: same length as x even when the window is longer
     # (np.convolve's mode="same" returns the longer of the two lengths)
-    num = np.convolve(np.where(ok, x, 0.0), k, mode="full")[half: half + x.size]
-    den = np.convolve(ok.astype(float), k, mode="full")[half: half + x.size]
+    num = np.convolve(np.where(ok, x, 0.0), k, mode="full")[half : half + x.size]
+    den = np.convolve(ok.astype(float), k, mode="full")[half : half + x.size]
     with np.errstate(all="ignore"):
         return np.where(den > 0, num / np.maximum(den, 1), np.nan)
 

@@ -10,11 +10,13 @@
   initial contact and minimal at foot off. Direction comes from the bout, not from an assumption, so
   walking to the left, to the right and backwards all work; for backwards walking the leading point
   of the foot is the toe and the trailing one the heel.
-* ``FootVelocityEventDetector`` (front/back view): with a static camera a foot on the ground does not
-  move in the image while the swinging foot does, whatever the perspective. The speed of the foot
-  (mean of ankle, heel and toe, in body heights per second using the per-frame body size, so an
-  approaching walker is handled) falls below an adaptive threshold at initial contact and rises above
-  it at foot off.
+* ``FootExcursionEventDetector`` (front/back view, used by ``analyze_gait``): the motion of each foot
+  relative to the other foot and to the mid-hip, in body heights, so a camera that follows the walker
+  and a walker approaching or receding (perspective) cancel out; one swing per peak of a foot's swing
+  activity, toe off / heel strike where the activity leaves / returns to the stance level.
+* ``FootVelocityEventDetector`` (front/back view, static camera only): the absolute image speed of
+  the foot falls below an adaptive threshold at contact and rises above it at foot off. Kept as the
+  baseline the excursion detector was measured against (docs/gait.md).
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import percentile_filter
-from scipy.signal import find_peaks
+from scipy.signal import find_peaks, savgol_filter
 
-from ._signals import central_velocity
+from ._signals import central_velocity, nan_moving_median
 
 FEET = ("left", "right")
 
@@ -319,42 +321,281 @@ class FootVelocityEventDetector:
     def detect(self, data: FootVelocityInput, *, sampling_rate_hz: float) -> FootVelocityEventDetector:
         h = np.asarray(data.body_height_px, dtype=np.float64)
         speed = np.linalg.norm(central_velocity(data.foot_px, sampling_rate_hz), axis=2) / h[:, None]
-        min_len = max(1, int(round(self.min_phase_s * sampling_rate_hz)))
-        win = max(3, int(round(self.window_s * sampling_rate_hz)))
-        events: list[GaitEvent] = []
         self.speed_ = speed
-        for k, foot in enumerate(FEET):
-            s = speed[:, k]
-            ok = np.isfinite(s)
-            if ok.sum() < 5:
+        self.events_ = _swing_phase_events(
+            speed,
+            data.visibility,
+            data.timestamps_s,
+            offset=data.offset,
+            bout=data.bout,
+            sampling_rate_hz=sampling_rate_hz,
+            low_fraction=self.low_fraction,
+            high_fraction=self.high_fraction,
+            min_threshold=self.min_threshold_body_heights_per_s,
+            window_s=self.window_s,
+            min_phase_s=self.min_phase_s,
+        )
+        return self
+
+
+def _swing_phase_events(
+    speed: np.ndarray,
+    visibility: np.ndarray,
+    timestamps_s: np.ndarray,
+    *,
+    offset: int,
+    bout: int,
+    sampling_rate_hz: float,
+    low_fraction: float,
+    high_fraction: float,
+    min_threshold: float,
+    window_s: float,
+    min_phase_s: float,
+) -> list[GaitEvent]:
+    """Contact / foot off per foot from a (T, 2) swing-activity signal (body heights/s).
+
+    A foot is "moving" where the signal exceeds ``low_fraction`` of its running 90th percentile
+    (window ``window_s``, floor ``min_threshold``); a moving run counts only if it also exceeds
+    ``high_fraction`` of that level (hysteresis); phases shorter than ``min_phase_s`` are merged.
+    Moving -> still = heel strike, still -> moving = toe off, at the sub-frame threshold crossing.
+    """
+    min_len = max(1, int(round(min_phase_s * sampling_rate_hz)))
+    win = max(3, int(round(window_s * sampling_rate_hz)))
+    events: list[GaitEvent] = []
+    for k, foot in enumerate(FEET):
+        s = speed[:, k]
+        ok = np.isfinite(s)
+        if ok.sum() < 5:
+            continue
+        filled = np.interp(np.arange(s.size), np.flatnonzero(ok), s[ok])
+        level = percentile_filter(filled, 90, size=win, mode="nearest")
+        low = np.maximum(min_threshold, low_fraction * level)
+        high = np.maximum(2 * min_threshold, high_fraction * level)
+        still = _clean_phases(filled < low, min_len)
+        still = _drop_weak_swings(still, filled > high)
+        for i in np.flatnonzero(np.diff(still.astype(int)) != 0):
+            typ = "heel_strike" if still[i + 1] else "toe_off"
+            pos = _crossing(filled, i, float(low[i]))
+            vis = visibility[i + 1, k]
+            contrast = float(np.clip((level[i] - low[i]) / (level[i] + 1e-9) / (1 - low_fraction), 0, 1))
+            conf = contrast * (float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5)
+            conf *= 1.0 if ok[i] and ok[i + 1] else 0.5
+            events.append(
+                GaitEvent(offset + int(round(pos)), _time_at(timestamps_s, pos), foot, typ, conf, bout)
+            )
+    return sorted(events, key=lambda e: e.time_s)
+
+
+# ------------------------------------------------------------------ front/back view: relative foot motion
+@dataclass(frozen=True)
+class FootExcursionInput:
+    """One bout: foot centre (T, 2 feet, 2) and mid-hip (T, 2) in image pixels (y down), body height
+    (T,) px, foot visibility (T, 2), timestamps (T,)."""
+
+    foot_px: np.ndarray
+    mid_hip_px: np.ndarray
+    body_height_px: np.ndarray
+    visibility: np.ndarray
+    timestamps_s: np.ndarray
+    offset: int = 0
+    bout: int = 0
+
+
+class FootExcursionEventDetector:
+    """Front/back-view events from the motion of each foot relative to the other foot and the pelvis.
+
+    In a front or back view the foot in stance is fixed on the ground. Whatever the camera does
+    (static, panning, following the walker) it moves the two feet alike, so the velocity of one foot
+    RELATIVE TO THE OTHER (image px/s divided by the body height) is near zero in double support and
+    large whenever a foot swings: the swing foot rises (clearance), comes back down and, under
+    perspective, travels up or down the image as it passes the stance foot. That relative motion is
+    shared out between the feet by how much each one moves relative to the mid-hip (the stance foot
+    only drifts as the pelvis passes over it; the swing foot moves two to three times faster and
+    lifts): each foot's share is its **swing activity** (:func:`swing_activity`).
+
+    Events: every peak of a foot's activity at least ``min_stride_s`` after the previous one (and
+    rising by ``anchor_prominence_fraction`` of its 90th percentile) anchors one swing; toe off = the
+    activity last rose through ``fraction`` of that swing's peak before it, heel strike = it first
+    falls back below after it (the end of the foot's excursion), both within ``max_swing_s``.
+    Confidence = anchor prominence x foot visibility.
+
+    Scale-free (body heights per frame, the body height smoothed over ``scale_window_s`` so that knee
+    flexion does not modulate it) and direction-free: approaching, receding, stopping or walking
+    backwards give the same signals, and a camera that follows the walker cancels out. Limitation
+    (measured on synthetic walkers, docs/gait.md): early in the swing of a walker APPROACHING the
+    camera the foot's rise and its forward travel (down the image) cancel, so toe off is found late
+    (about 5 frames at 30 fps); receding, the same happens before heel strike.
+    """
+
+    def __init__(
+        self,
+        *,
+        fraction: float = 0.15,
+        min_threshold_body_heights_per_s: float = 0.03,
+        min_stride_s: float = 0.6,
+        anchor_prominence_fraction: float = 0.3,
+        max_swing_s: float = 0.5,
+        scale_window_s: float = 2.0,
+        smooth_s: float = 0.17,
+    ) -> None:
+        self.fraction = fraction
+        self.min_threshold_body_heights_per_s = min_threshold_body_heights_per_s
+        self.min_stride_s = min_stride_s
+        self.anchor_prominence_fraction = anchor_prominence_fraction
+        self.max_swing_s = max_swing_s
+        self.scale_window_s = scale_window_s
+        self.smooth_s = smooth_s
+
+    def detect(self, data: FootExcursionInput, *, sampling_rate_hz: float) -> FootExcursionEventDetector:
+        """Events of one bout in ``events_``; ``activity_`` (T, 2) and ``anchors_`` kept for plots."""
+        win = max(3, int(round(self.scale_window_s * sampling_rate_hz)))
+        h = nan_moving_median(np.asarray(data.body_height_px, np.float64), win)
+        self.activity_ = swing_activity(
+            data.foot_px, data.mid_hip_px, h, sampling_rate_hz=sampling_rate_hz, smooth_s=self.smooth_s
+        )
+        self.anchors_ = [
+            swing_anchors(
+                self.activity_[:, k],
+                sampling_rate_hz,
+                min_separation_s=self.min_stride_s,
+                prominence_fraction=self.anchor_prominence_fraction,
+            )
+            for k in range(2)
+        ]
+        self.events_ = _events_around_anchors(
+            self.activity_,
+            self.anchors_,
+            data.visibility,
+            data.timestamps_s,
+            offset=data.offset,
+            bout=data.bout,
+            sampling_rate_hz=sampling_rate_hz,
+            fraction=self.fraction,
+            floor=self.min_threshold_body_heights_per_s,
+            max_swing_s=self.max_swing_s,
+        )
+        return self
+
+
+def swing_anchors(
+    activity: np.ndarray, rate_hz: float, *, min_separation_s: float, prominence_fraction: float
+) -> list[tuple[int, float]]:
+    """Swing anchors of one foot: (frame, prominence / level) of the peaks of its swing activity that
+    are at least ``min_separation_s`` apart (one swing per stride) and rise by ``prominence_fraction``
+    of the 90th-percentile activity."""
+    a = np.asarray(activity, np.float64)
+    ok = np.isfinite(a)
+    if ok.sum() < 5:
+        return []
+    idx = np.arange(a.size)
+    filled = np.interp(idx, idx[ok], a[ok])
+    level = float(np.percentile(filled, 90))
+    if level <= 0:
+        return []
+    win = max(1, int(round(min_separation_s * rate_hz)))
+    peaks, props = find_peaks(filled, distance=win, prominence=prominence_fraction * level)
+    return [(int(p), float(min(1.0, pr / level))) for p, pr in zip(peaks, props["prominences"], strict=True)]
+
+
+def _events_around_anchors(
+    activity: np.ndarray,
+    anchors: list[list[tuple[int, float]]],
+    visibility: np.ndarray,
+    timestamps_s: np.ndarray,
+    *,
+    offset: int,
+    bout: int,
+    sampling_rate_hz: float,
+    fraction: float,
+    floor: float,
+    max_swing_s: float,
+) -> list[GaitEvent]:
+    """One swing per anchor: toe off where the foot's activity last rose through ``fraction`` of the
+    swing's peak activity before the anchor, heel strike where it first falls below it after."""
+    n = activity.shape[0]
+    reach = max(2, int(round(max_swing_s * sampling_rate_hz)))
+    events: list[GaitEvent] = []
+    for k, foot in enumerate(FEET):
+        a = activity[:, k]
+        ok = np.isfinite(a)
+        if ok.sum() < 5:
+            continue
+        a = np.interp(np.arange(n), np.flatnonzero(ok), a[ok])
+        for m, prom in anchors[k]:
+            lo, hi = max(0, m - reach), min(n - 1, m + reach)
+            pk = lo + int(np.argmax(a[lo : hi + 1]))
+            thr = max(floor, fraction * a[pk])
+            if a[pk] <= thr:
                 continue
-            filled = np.interp(np.arange(s.size), np.flatnonzero(ok), s[ok])
-            level = percentile_filter(filled, 90, size=win, mode="nearest")
-            low = np.maximum(self.min_threshold_body_heights_per_s, self.low_fraction * level)
-            high = np.maximum(2 * self.min_threshold_body_heights_per_s, self.high_fraction * level)
-            still = _clean_phases(filled < low, min_len)
-            still = _drop_weak_swings(still, filled > high)
-            for i in np.flatnonzero(np.diff(still.astype(int)) != 0):
-                typ = "heel_strike" if still[i + 1] else "toe_off"
-                pos = _crossing(filled, i, float(low[i]))
-                vis = data.visibility[i + 1, k]
-                contrast = float(
-                    np.clip((level[i] - low[i]) / (level[i] + 1e-9) / (1 - self.low_fraction), 0, 1)
-                )
-                conf = contrast * (float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5)
-                conf *= 1.0 if ok[i] and ok[i + 1] else 0.5
+            i = pk
+            while i > lo and a[i] > thr:
+                i -= 1
+            j = pk
+            while j < hi and a[j] > thr:
+                j += 1
+            vis = visibility[m, k]
+            conf = prom * (float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5)
+            if a[i] <= thr:  # a crossing inside the window (not cut by the bout edge)
+                pos = _crossing(a, i, thr)
                 events.append(
                     GaitEvent(
-                        data.offset + int(round(pos)),
-                        _time_at(data.timestamps_s, pos),
-                        foot,
-                        typ,
-                        conf,
-                        data.bout,
+                        offset + int(round(pos)), _time_at(timestamps_s, pos), foot, "toe_off", conf, bout
                     )
                 )
-        self.events_ = sorted(events, key=lambda e: e.time_s)
-        return self
+            if a[j] <= thr:
+                pos = _crossing(a, j - 1, thr)
+                events.append(
+                    GaitEvent(
+                        offset + int(round(pos)), _time_at(timestamps_s, pos), foot, "heel_strike", conf, bout
+                    )
+                )
+    return sorted(events, key=lambda e: e.time_s)
+
+
+def swing_activity(
+    foot_px: np.ndarray,
+    mid_hip_px: np.ndarray,
+    body_height_px: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    smooth_s: float = 0.17,
+) -> np.ndarray:
+    """(T, 2) body heights/s: the speed of one foot relative to the other, shared between the feet in
+    proportion to each foot's speed relative to the mid-hip (so the swing foot gets most of it).
+
+    ``foot_px`` (T, 2, 2), ``mid_hip_px`` (T, 2), ``body_height_px`` (T,).
+    """
+    h = np.asarray(body_height_px, np.float64)
+    v = smooth_velocity(foot_px, sampling_rate_hz, window_s=smooth_s) / h[:, None, None]  # (T, 2, 2)
+    vm = smooth_velocity(mid_hip_px, sampling_rate_hz, window_s=smooth_s) / h[:, None]
+    between = np.linalg.norm(v[:, 0] - v[:, 1], axis=1)  # (T,)
+    own = np.linalg.norm(v - vm[:, None, :], axis=2)  # (T, 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = own / np.sum(own, axis=1, keepdims=True)
+    share = np.where(np.isfinite(share), share, 0.5)
+    return between[:, None] * share
+
+
+def smooth_velocity(x: np.ndarray, rate_hz: float, *, window_s: float) -> np.ndarray:
+    """Derivative along axis 0 (units/s) from a local quadratic fit over ``window_s`` (Savitzky-Golay);
+    NaN gaps are interpolated for the fit and NaN again in the result. Falls back to central
+    differences when the window is under 5 frames or the series is too short."""
+    x = np.asarray(x, dtype=np.float64)
+    win = int(round(window_s * rate_hz)) | 1
+    if win < 5 or x.shape[0] < win + 2:
+        return central_velocity(x, rate_hz)
+    flat = x.reshape(x.shape[0], -1)
+    out = np.full(flat.shape, np.nan)
+    idx = np.arange(x.shape[0])
+    for c in range(flat.shape[1]):
+        ok = np.isfinite(flat[:, c])
+        if ok.sum() < win:
+            continue
+        filled = np.interp(idx, idx[ok], flat[ok, c])
+        out[:, c] = np.where(
+            ok, savgol_filter(filled, win, 2, deriv=1, delta=1.0 / rate_hz, mode="interp"), np.nan
+        )
+    return out.reshape(x.shape)
 
 
 def _drop_weak_swings(still: np.ndarray, strong: np.ndarray) -> np.ndarray:
