@@ -105,6 +105,7 @@ class GaitConfig:
     event_min_prominence_fraction: float = 0.25  # side view: extremum prominence / signal range
     trendelenburg_min_trunk_lean_deg: float = 5.0  # compensated Trendelenburg: lean toward the stance side
     level_pelvis_max_drop_deg: float = 2.0  # ... with a pelvic drop no larger than this
+    min_steps_per_side_for_symmetry: int = 2  # left/right symmetry indices need this many steps per side
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,10 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> Conf
         raw = data.get(f.name, {})
         if not isinstance(raw, Mapping):
             raise ConfigError(f"{source}: [{f.name}] must be a table, got {type(raw).__name__}")
-        cls = f.default_factory  # type: ignore[misc]
-        known = {sf.name: sf for sf in fields(cls)}  # type: ignore[arg-type]
+        cls = f.default_factory
+        if not isinstance(cls, type):  # every Config field is a section dataclass made by default_factory
+            raise TypeError(f"Config.{f.name}: expected default_factory=<section dataclass>, got {cls!r}")
+        known = {sf.name: sf for sf in fields(cls)}
         for key in raw:
             if key not in known:
                 raise ConfigError(f"{source}: unknown key '{f.name}.{key}' (known: {', '.join(known)})")
@@ -169,7 +172,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> Conf
                         f"got {type(value).__name__} ({value!r})"
                     )
             kwargs[key] = value
-        sections[f.name] = cls(**kwargs)  # type: ignore[operator]
+        sections[f.name] = cls(**kwargs)
     extra = set(data) - {f.name for f in fields(Config)}
     if extra:
         raise ConfigError(f"{source}: unknown section(s) {sorted(extra)}")

@@ -288,3 +288,30 @@ def test_raw_sequence_must_match():
     cond = condition(raw)
     rep = analyze_gait(cond, None, view_per_frame=truth.view_per_frame, raw=cond)
     assert rep.walking_detected
+
+
+def _steps(sides: str, step_time_s: dict[str, float]) -> list:
+    from posture_cam.gait.parameters import Step
+
+    nan = float("nan")
+    return [
+        Step(i, 0, "left" if c == "L" else "right", 10 * i, 0.5 * i, step_time_s[c], nan,
+             step_time_s[c] + 0.1, 0.4, 0.1, 100.0, 30.0, nan)
+        for i, c in enumerate(sides)
+    ]  # fmt: skip
+
+
+def test_symmetry_index_needs_two_steps_of_each_side() -> None:
+    """One step per side is one sample of step-to-step variability, not an asymmetry: no SI from it."""
+    from posture_cam.gait.parameters import temporal_metrics
+
+    times = {"L": 0.5, "R": 0.6}
+    few = temporal_metrics(_steps("LRL", times), views=("front",), min_steps=3, step_length_views=None,
+                           px_per_m=None, min_per_side_for_si=2)  # fmt: skip
+    assert few["step_time_left_s"].ok and few["step_time_right_s"].ok  # per-side values still reported
+    assert few["step_time_si_pct"].status == "not_assessable"
+    assert "2 steps of each side" in few["step_time_si_pct"].reason
+    assert few["limp_index"].status == "not_assessable"
+    enough = temporal_metrics(_steps("LRLR", times), views=("front",), min_steps=3, step_length_views=None,
+                              px_per_m=None, min_per_side_for_si=2)  # fmt: skip
+    assert enough["step_time_si_pct"].value == pytest.approx(100 * (0.6 - 0.5) / 0.55, abs=0.01)

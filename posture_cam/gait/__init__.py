@@ -269,6 +269,7 @@ def analyze_gait(
         min_steps=cfg.min_steps,
         step_length_views=SIDE_VIEWS if side else None,
         px_per_m=px_per_m if side else None,
+        min_per_side_for_si=cfg.min_steps_per_side_for_symmetry,
     )
     metrics["gait_speed_m_per_s"] = _gait_speed(bouts, mid_hip, seq.timestamps_s, px_per_m, side)
     if family == "frontal":

@@ -152,8 +152,13 @@ def temporal_metrics(
     min_steps: int,
     step_length_views: tuple[str, ...] | None,
     px_per_m: float | None,
+    min_per_side_for_si: int = 2,
 ) -> dict[str, MetricResult]:
-    """Metric dict for cadence, per-side times, SI, double support, step length and the limp index."""
+    """Metric dict for cadence, per-side times, SI, double support, step length and the limp index.
+
+    Per-side values need ``min_steps // 2`` (at least 1) steps of that side; a symmetry index needs
+    ``min_per_side_for_si`` steps of EACH side.
+    """
     per_side = max(1, min_steps // 2)
     m: dict[str, MetricResult] = {}
     st = _col(steps, "step_time_s")
@@ -162,7 +167,7 @@ def temporal_metrics(
     for name in ("step_time", "stance_time", "swing_time"):
         for side in FEET:
             m[f"{name}_{side}_s"] = _from(_col(steps, f"{name}_s", side), "s", views, per_side, "steps")
-        m[f"{name}_si_pct"] = _si(m[f"{name}_left_s"], m[f"{name}_right_s"], views)
+        m[f"{name}_si_pct"] = _si(m[f"{name}_left_s"], m[f"{name}_right_s"], views, min_per_side_for_si)
     ds, stt = _col(steps, "double_support_s"), _col(steps, "step_time_s")
     ok = np.isfinite(ds) & np.isfinite(stt)
     if ok.sum() >= min_steps:
@@ -196,7 +201,10 @@ def temporal_metrics(
                     100.0 * _col(steps, "step_length_m", side), "cm", step_length_views, per_side, "steps"
                 )
         m["step_length_si_pct"] = _si(
-            m["step_length_left_pct_height"], m["step_length_right_pct_height"], step_length_views
+            m["step_length_left_pct_height"],
+            m["step_length_right_pct_height"],
+            step_length_views,
+            min_per_side_for_si,
         )
     m["limp_index"] = _limp_index(m, views)
     return m
@@ -206,12 +214,22 @@ def _from(values: np.ndarray, unit: str, views: tuple[str, ...], min_n: int, wha
     return MetricResult.from_series(values, unit, view_required=views, min_frames=min_n, what=what)
 
 
-def _si(left: MetricResult, right: MetricResult, views: tuple[str, ...]) -> MetricResult:
+def _si(
+    left: MetricResult, right: MetricResult, views: tuple[str, ...], min_per_side: int = 2
+) -> MetricResult:
     if not (left.ok and right.ok):
         bad = left if not left.ok else right
         return MetricResult.not_assessable(
             "%",
             f"needs both sides: {bad.reason}",
+            view_required=views,
+            n_frames=min(left.n_frames, right.n_frames),
+        )
+    if min(left.n_frames, right.n_frames) < min_per_side:
+        return MetricResult.not_assessable(
+            "%",
+            f"an asymmetry needs at least {min_per_side} steps of each side "
+            f"(left {left.n_frames}, right {right.n_frames})",
             view_required=views,
             n_frames=min(left.n_frames, right.n_frames),
         )
