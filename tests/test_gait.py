@@ -315,3 +315,16 @@ def test_symmetry_index_needs_two_steps_of_each_side() -> None:
     enough = temporal_metrics(_steps("LRLR", times), views=("front",), min_steps=3, step_length_views=None,
                               px_per_m=None, min_per_side_for_si=2)  # fmt: skip
     assert enough["step_time_si_pct"].value == pytest.approx(100 * (0.6 - 0.5) / 0.55, abs=0.01)
+
+
+def test_frontal_phase_metrics_carry_the_known_bias_note() -> None:
+    """Stance/swing/double support from a front view say they are approximate; step time does not."""
+    from posture_cam.gait import FRONTAL_PHASE_BIASED, MetricResult, _note_frontal_phase_bias
+
+    metrics = {k: MetricResult(0.7, "s", 0.01, 4, ("front",)) for k in FRONTAL_PHASE_BIASED}
+    metrics["step_time_left_s"] = MetricResult(0.55, "s", 0.01, 4, ("front",))
+    metrics["double_support_pct"] = MetricResult.not_assessable("%", "too few steps")
+    _note_frontal_phase_bias(metrics)
+    assert "approximate" in metrics["stance_time_left_s"].to_json()["note"]
+    assert "note" not in metrics["step_time_left_s"].to_json()
+    assert "note" not in metrics["double_support_pct"].to_json()  # nothing to qualify

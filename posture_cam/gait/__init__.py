@@ -15,6 +15,7 @@ filters the landmarks again. See docs/gait.md for the methods and their expected
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -273,6 +274,7 @@ def analyze_gait(
     )
     metrics["gait_speed_m_per_s"] = _gait_speed(bouts, mid_hip, seq.timestamps_s, px_per_m, side)
     if family == "frontal":
+        _note_frontal_phase_bias(metrics)
         obl = pelvic_obliquity_deg(legs[:, 0, 0], legs[:, 1, 0])
         lean = trunk_lateral_lean_deg(
             legs[:, 0, 0], legs[:, 1, 0], seq.xy(L.LEFT_SHOULDER), seq.xy(L.RIGHT_SHOULDER)
@@ -350,6 +352,31 @@ def exchange_legs(seq: PoseSequence, swapped: np.ndarray) -> PoseSequence:
         for arr in arrays.values():
             arr[sel, a], arr[sel, b] = arr[sel, b].copy(), arr[sel, a].copy()
     return seq.replace(**arrays)
+
+
+#: Front/back view: toe off (walking towards the camera) or heel strike (walking away) is found late /
+#: early by ~5 frames at 30 fps on synthetic walks (foot lift and approach cancel in the image; see
+#: docs/gait.md section 7). Step time and cadence are unaffected; these phase metrics carry it.
+FRONTAL_PHASE_BIASED = (
+    "stance_time_left_s",
+    "stance_time_right_s",
+    "swing_time_left_s",
+    "swing_time_right_s",
+    "double_support_pct",
+)
+FRONTAL_PHASE_NOTE = (
+    "front/back view: one event of each swing (toe off walking towards the camera, heel strike "
+    "walking away) is timed ~0.15 s off, so stance, swing and double support are approximate; "
+    "a side view measures them properly. Their left/right symmetry is less affected."
+)
+
+
+def _note_frontal_phase_bias(metrics: dict[str, MetricResult]) -> None:
+    """Attach the known frontal-view phase bias to the metrics it affects (in place)."""
+    for key in FRONTAL_PHASE_BIASED:
+        m = metrics.get(key)
+        if m is not None and m.ok:
+            metrics[key] = dataclasses.replace(m, extra={**m.extra, "note": FRONTAL_PHASE_NOTE})
 
 
 def _mode_str(values: np.ndarray) -> str | None:
