@@ -423,8 +423,10 @@ def analyze_capture(
 
 def still_image_check(
     rgb: np.ndarray, config: Config | None = None, *, model_path: str | None = None
-) -> tuple[np.ndarray, dict[str, float]]:
+) -> tuple[np.ndarray, dict[str, float | str]]:
     """Snapshot mode: landmarks of one still image -> (image with skeleton, key angles in degrees).
+
+    The angles dict is :func:`default_angles`' output: it also holds ``"view"`` (a label, not a number).
 
     Raises NoPersonDetectedError when nobody is in the picture.
     """

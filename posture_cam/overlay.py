@@ -67,8 +67,14 @@ def _check_inputs(rgb: np.ndarray, landmarks_px: np.ndarray, visibility: np.ndar
         raise ValueError(f"visibility: expected shape (33,), got {np.shape(visibility)}")
 
 
-def draw_pose(rgb: np.ndarray, landmarks_px: np.ndarray, visibility: np.ndarray, *,
-              min_visibility: float = 0.5, labels: Mapping[str, str] | None = None) -> np.ndarray:
+def draw_pose(
+    rgb: np.ndarray,
+    landmarks_px: np.ndarray,
+    visibility: np.ndarray,
+    *,
+    min_visibility: float = 0.5,
+    labels: Mapping[str, str] | None = None,
+) -> np.ndarray:
     """Return a copy of ``rgb`` with the skeleton drawn; NaN landmarks or those below ``min_visibility``
     are skipped.
 
@@ -85,8 +91,14 @@ def draw_pose(rgb: np.ndarray, landmarks_px: np.ndarray, visibility: np.ndarray,
     pts[ok] = np.round(lms[ok, :2]).astype(np.int32)
     for a, b in SKELETON:
         if ok[a] and ok[b]:
-            cv2.line(out, tuple(int(v) for v in pts[a]), tuple(int(v) for v in pts[b]), _edge_colour(a, b),
-                     thick, cv2.LINE_AA)
+            cv2.line(
+                out,
+                tuple(int(v) for v in pts[a]),
+                tuple(int(v) for v in pts[b]),
+                _edge_colour(a, b),
+                thick,
+                cv2.LINE_AA,
+            )
     for lm in Landmark:
         if ok[lm]:
             side = _side(lm)
@@ -109,12 +121,25 @@ def _draw_panel(out: np.ndarray, labels: Mapping[str, str]) -> None:
     region = out[:y1, :x1]
     region[:] = (region.astype(np.uint16) * 2 // 5).astype(np.uint8)  # darken to 40 %
     for i, text in enumerate(lines):
-        cv2.putText(out, text, (pad, (i + 1) * line_h), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1,
-                    cv2.LINE_AA)
+        cv2.putText(
+            out,
+            text,
+            (pad, (i + 1) * line_h),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
 
 
-def face_box(landmarks_px: np.ndarray, visibility: np.ndarray, frame_size: tuple[int, int], *,
-             min_visibility: float = 0.3) -> tuple[int, int, int, int] | None:
+def face_box(
+    landmarks_px: np.ndarray,
+    visibility: np.ndarray,
+    frame_size: tuple[int, int],
+    *,
+    min_visibility: float = 0.3,
+) -> tuple[int, int, int, int] | None:
     """Pixel box ``(x0, y0, x1, y1)`` (exclusive end) around the face landmarks, or None if none is seen.
 
     The box is the landmarks' extent padded by the larger of 60 % of that extent and 40 % of the
@@ -157,8 +182,9 @@ def blur_faces(rgb: np.ndarray, landmarks_px: np.ndarray, visibility: np.ndarray
     x0, y0, x1, y1 = box
     roi = out[y0:y1, x0:x1]
     # Pixelate then blur: irreversible at this scale, and cheap for large boxes.
-    small = cv2.resize(roi, (max(1, roi.shape[1] // 12), max(1, roi.shape[0] // 12)),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        roi, (max(1, roi.shape[1] // 12), max(1, roi.shape[0] // 12)), interpolation=cv2.INTER_AREA
+    )
     coarse = cv2.resize(small, (roi.shape[1], roi.shape[0]), interpolation=cv2.INTER_LINEAR)
     k = max(3, (min(roi.shape[:2]) // 4) | 1)
     out[y0:y1, x0:x1] = cv2.GaussianBlur(coarse, (k, k), 0)
@@ -175,8 +201,10 @@ def h264_encoder_name() -> str:
             except av.error.FFmpegError:  # pragma: no cover - listed but unusable
                 continue
             return name
-    raise OutputError("no H.264 encoder in this FFmpeg build (need libx264 or libopenh264); "
-                      "cannot write a browser-playable overlay video")
+    raise OutputError(
+        "no H.264 encoder in this FFmpeg build (need libx264 or libopenh264); "
+        "cannot write a browser-playable overlay video"
+    )
 
 
 class H264Writer:
@@ -188,8 +216,15 @@ class H264Writer:
     Pass ``timestamp_s`` to :meth:`write` to keep variable frame timing; otherwise frames are 1/fps apart.
     """
 
-    def __init__(self, path: str | os.PathLike[str], fps: float, size: tuple[int, int], *,
-                 crf: int = 23, preset: str = "veryfast") -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        fps: float,
+        size: tuple[int, int],
+        *,
+        crf: int = 23,
+        preset: str = "veryfast",
+    ) -> None:
         w, h = int(size[0]), int(size[1])
         if w <= 0 or h <= 0:
             raise ValueError(f"size: expected positive (width, height), got {size}")
@@ -206,12 +241,15 @@ class H264Writer:
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         try:
-            self._container: Any = av.open(str(self._tmp), mode="w", format="mp4",
-                                           options={"movflags": "+faststart"})
+            self._container: Any = av.open(
+                str(self._tmp), mode="w", format="mp4", options={"movflags": "+faststart"}
+            )
         except (OSError, av.error.FFmpegError) as exc:
             self._atomic.__exit__(OSError, exc, None)
             raise OutputError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
         stream = self._container.add_stream(self.codec, rate=Fraction(self.fps).limit_denominator(100_000))
+        # add_stream is typed for any codec; h264_encoder_name() only returns video encoders.
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height = self.encoded_size
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = _TIME_BASE
@@ -281,8 +319,9 @@ class H264Writer:
     def __enter__(self) -> H264Writer:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.close()
         else:

@@ -35,7 +35,8 @@ from .sequence import PoseSequence
 from .signal import condition, gate_visibility
 from .view import ViewReport, classify_views, raw_labels
 
-L = Landmark
+# Annotated as a variable (not a type alias) so mypy accepts name lookups like L["LEFT_HIP"].
+L: type[Landmark] = Landmark
 FRONTAL = tuple(FRONTAL_VIEWS)
 SIDE = tuple(SIDE_VIEWS)
 MIN_FORWARD_BEND_DEG = 30.0  # a standing flexion test needs the trunk chord to lean at least this far

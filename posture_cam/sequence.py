@@ -54,8 +54,10 @@ class PoseSequence:
     timestamps_s: np.ndarray  # (T,) float64, strictly increasing
     fps: float  # nominal frame rate of the source (Hz); timestamps are the truth
     frame_size: tuple[int, int]  # (width, height) of the upright frame in pixels
-    frame_index: np.ndarray = field(default=None)  # type: ignore[assignment]  # (T,) int64 source index
-    people_count: np.ndarray = field(default=None)  # type: ignore[assignment]  # (T,) int16 people seen
+    # frame_index and people_count accept None (= derive them); __post_init__ always stores an array,
+    # so readers see np.ndarray, hence the ignores on the None defaults.
+    frame_index: np.ndarray = None  # type: ignore[assignment]  # (T,) int64 source index
+    people_count: np.ndarray = None  # type: ignore[assignment]  # (T,) int16 people seen
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -103,8 +105,8 @@ class PoseSequence:
             else np.asarray(self.people_count, np.int16)
         )
         _check(pc.shape == (t,), f"people_count: expected shape ({t},), got {pc.shape}")
-        for arr in (img, world, vis, pres, ts, fi, pc):
-            arr.setflags(write=False)
+        for frozen in (img, world, vis, pres, ts, fi, pc):
+            frozen.setflags(write=False)
         object.__setattr__(self, "image_px", img)
         object.__setattr__(self, "world_m", world)
         object.__setattr__(self, "visibility", vis)
@@ -354,7 +356,8 @@ class PoseSequence:
 
         table = pq.read_table(Path(path))
         raw = (table.schema.metadata or {}).get(b"posture_cam")
-        _check(raw is not None, f"{path}: not a posture_cam landmark file (no posture_cam metadata)")
+        if raw is None:
+            raise InvalidSequenceError(f"{path}: not a posture_cam landmark file (no posture_cam metadata)")
         side = json.loads(raw)
         cols = {name: table.column(name).to_numpy() for name in table.column_names}
         return cls.from_table(

@@ -171,8 +171,8 @@ class SubjectTracker:
         subject = next((tr for tr in self._tracks if tr.is_subject), None)
         for gi, group in enumerate(groups):
             if gi not in track_of_group:
-                c = candidates[group[0]]
-                track_of_group[gi] = _Track(c.hip_center_px.astype(np.float64), c.size_px, t_s)
+                first = candidates[group[0]]
+                track_of_group[gi] = _Track(first.hip_center_px.astype(np.float64), first.size_px, t_s)
                 self._tracks.append(track_of_group[gi])
         if subject is None:
             # nobody followed (start, or after a long loss): the main person in this frame

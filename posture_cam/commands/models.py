@@ -25,6 +25,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"{'name':<8} {'source':<34} {'size':>9}  path")
     for m in models:
-        size = f"{m.size_bytes / 1e6:.1f} MB" if getattr(m, "size_bytes", None) else "-"
+        size = f"{m.size_bytes / 1e6:.1f} MB" if m.size_bytes else "-"
         print(f"{m.name:<8} {str(m.source):<34} {size:>9}  {m.path}")
     return 0

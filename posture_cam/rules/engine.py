@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 
@@ -313,6 +313,32 @@ class Finding:
             d.get("reason"),
             d.get("rules_version", ""),
         )
+
+
+class _EvidenceBase(TypedDict):
+    """The :class:`Evidence` fields copied from its :class:`Condition` (typed so ``**base`` checks)."""
+
+    metric: str
+    link: str
+    meaning: str
+    role: str
+    direction: str
+    borderline_at: float
+    flagged_at: float
+    threshold_reason: str
+
+
+class _FindingBase(TypedDict):
+    """The :class:`Finding` fields copied from its :class:`Rule` (typed so ``**common`` checks)."""
+
+    id: str
+    title: str
+    chain: tuple[str, ...]
+    sources: tuple[str, ...]
+    summary: str
+    next_steps: tuple[str, ...]
+    disclaimer: str
+    rules_version: str
 
 
 # ----------------------------------------------------------------------------------------- loading
@@ -774,7 +800,7 @@ def _evaluate_condition(
 ) -> Evidence:
     spec = rules.metrics[cond.metric]
     m = _lookup(result, cond.metric)
-    base = dict(
+    base = _EvidenceBase(
         metric=cond.metric,
         link=cond.link,
         meaning=cond.meaning,
@@ -978,7 +1004,7 @@ def evaluate_rule(
     timestamps_s: Any = None,
 ) -> Finding:
     """Evaluate one rule; see :func:`evaluate`."""
-    common = dict(
+    common = _FindingBase(
         id=rule.id,
         title=rule.title,
         chain=rule.chain,

@@ -39,7 +39,8 @@ from ..landmarks import N_LANDMARKS, Landmark
 from ..posture import C7_ABOVE_SHOULDER_FRACTION_HEIGHT, C7_BEHIND_SHOULDER_FRACTION_HEIGHT
 from ..sequence import PoseSequence
 
-L = Landmark
+# Annotated as a variable (not a type alias) so mypy accepts name lookups like L["LEFT_HIP"].
+L: type[Landmark] = Landmark
 
 VIEW_YAW_DEG = {"front": 0.0, "right_side": 90.0, "back": 180.0, "left_side": -90.0, "oblique": 45.0}
 

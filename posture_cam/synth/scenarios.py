@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -249,8 +249,19 @@ _FHP = Posture(
 )
 _OBLIQ = Posture(pelvic_obliquity_deg=6.0, trunk_side_bend_deg=0.0)
 _OBLIQ_BODY = Body(leg_length_right_delta_m=-2 * 0.048 * 1.75 * float(np.sin(np.radians(6.0))))
-_WALK = dict(fps=30.0, n_frames=120, width=480, height=360)  # 4 s: about 7 steps
-_SIDE_WALK = dict(fps=30.0, n_frames=120, width=960, height=360)
+
+
+class _ClipFormat(TypedDict):
+    """Frame rate, length and frame size shared by several :class:`Scenario` entries."""
+
+    fps: float
+    n_frames: int
+    width: int
+    height: int
+
+
+_WALK = _ClipFormat(fps=30.0, n_frames=120, width=480, height=360)  # 4 s: about 7 steps
+_SIDE_WALK = _ClipFormat(fps=30.0, n_frames=120, width=960, height=360)
 
 SAMPLES: tuple[Scenario, ...] = (
     Scenario("standing_neutral_front", "front", "Neutral upright standing, front view."),
@@ -278,14 +289,14 @@ SAMPLES: tuple[Scenario, ...] = (
         "Symmetric walk, 110 steps/min, left side view.",
         gait=GaitParams(),
         **_SIDE_WALK,
-    ),  # type: ignore[arg-type]
+    ),
     Scenario(
         "walk_normal_front",
         "front",
         "Symmetric walk towards the camera, front view.",
         gait=GaitParams(),
         **_WALK,
-    ),  # type: ignore[arg-type]
+    ),
     Scenario(
         "walk_antalgic_right_side",
         "left_side",
@@ -299,7 +310,7 @@ SAMPLES: tuple[Scenario, ...] = (
         ),
         style="red",
         **_SIDE_WALK,
-    ),  # type: ignore[arg-type]
+    ),
     Scenario(
         "walk_trendelenburg_left_front",
         "front",
@@ -307,7 +318,7 @@ SAMPLES: tuple[Scenario, ...] = (
         gait=GaitParams(pelvic_drop_left_stance_deg=9.0, pelvic_drop_right_stance_deg=3.0),
         style="green",
         **_WALK,
-    ),  # type: ignore[arg-type]
+    ),
 )
 
 

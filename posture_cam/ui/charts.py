@@ -77,4 +77,7 @@ def metric_chart(
             .mark_rule(color="#c0392b", strokeDash=[3, 3], opacity=0.6)
             .encode(x="t_s:Q", tooltip=["label:N", alt.Tooltip("t_s:Q", format=".2f")])
         )
-    return alt.layer(*layers).properties(height=height, title=title)
+    chart = alt.layer(*layers)
+    # alt.layer returns a FacetChart only when every layer has row/column/facet encodings; none has.
+    assert isinstance(chart, alt.LayerChart)
+    return chart.properties(height=height, title=title)
