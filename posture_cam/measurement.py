@@ -58,6 +58,13 @@ class MetricResult:
     def ok(self) -> bool:
         return self.status == "ok" and self.value is not None
 
+    @property
+    def number(self) -> float:
+        """The value as a float; ``ValueError`` for a metric that is not assessable (check ``ok``)."""
+        if self.value is None:
+            raise ValueError(f"metric not assessable: {self.reason}")
+        return float(self.value)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "value": None if self.value is None else round(float(self.value), 4),

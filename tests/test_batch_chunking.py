@@ -42,6 +42,9 @@ def _person(n: int, *, x0: float = 300.0, t0_s: float = 0.0, first_index: int = 
         (61.0, 60.0, 2, 2),
         (61.0, 60.0, 8, 8),
         (600.0, 60.0, 2, 10),
+        (130.0, 60.0, 2, 4),  # 3 chunks would leave a core idle while the last one runs alone
+        (27.1, 13.4, 2, 4),
+        (600.0, 60.0, 3, 12),
         (600.0, 0.0, 2, 1),
     ],
 )

@@ -328,3 +328,47 @@ def test_frontal_phase_metrics_carry_the_known_bias_note() -> None:
     assert "approximate" in metrics["stance_time_left_s"].to_json()["note"]
     assert "note" not in metrics["step_time_left_s"].to_json()
     assert "note" not in metrics["double_support_pct"].to_json()  # nothing to qualify
+
+
+@pytest.mark.parametrize("direction", [1, -1])
+def test_treadmill_side_view_walking_without_travel(direction):
+    """On a treadmill the pelvis stays put: walking is found from the alternating legs, events keep
+    side-view accuracy, the bout says it is stationary and gait speed is not claimed."""
+    spec = GaitSpec(
+        fps=FPS, bouts=(Bout(direction, 6),), treadmill=True, lead_in_s=1.0, lead_out_s=1.0, **ASYM
+    )
+    seq, truth = simulate_gait(spec)
+    hip_x = np.nanmean(seq.image_px[:, [23, 24], 0], axis=1)
+    assert np.nanmax(hip_x) - np.nanmin(hip_x) < 0.05 * np.nanmedian(truth.body_height_px)  # no travel
+    rep, _ = _run(spec)
+    assert rep.walking_detected and len(rep.bouts) == 1
+    bout = rep.bouts[0]
+    assert bout.stationary and bout.direction == direction and not bout.backwards
+    err = _timing_errors_frames(rep, truth, spec)
+    assert err.size >= 12 and np.all(np.isfinite(err)) and np.max(np.abs(err)) <= 1.0, err
+    got = rep.metrics
+    assert abs(got["cadence_steps_per_min"].value - truth.metrics["cadence_steps_per_min"]) < 2
+    assert abs(got["stance_time_si_pct"].value - truth.metrics["stance_time_si_pct"]) < 2
+    assert got["gait_speed_m_per_s"].status == "not_assessable"
+    assert "did not travel" in got["gait_speed_m_per_s"].reason
+    assert rep.to_json()["bouts"][0]["stationary"] is True
+
+
+def test_treadmill_front_view_walking_without_travel():
+    spec = GaitSpec(fps=FPS, camera="frontal", bouts=(Bout(1, 6),), treadmill=True, noise_px=1.0, seed=2)
+    seq, truth = simulate_gait(spec)
+    rep = analyze_gait(condition(seq), None, view_per_frame=truth.view_per_frame)
+    assert rep.walking_detected and rep.bouts and all(b.stationary for b in rep.bouts)
+    hs = [e for e in rep.events if e.plausible and e.type == "heel_strike"]
+    assert len(hs) >= 8 and all(a.foot != b.foot for a, b in zip(hs[:-1], hs[1:], strict=False))
+    assert abs(rep.metrics["cadence_steps_per_min"].value - truth.metrics["cadence_steps_per_min"]) < 3
+
+
+def test_turns_and_weight_shifts_are_not_walking_in_place():
+    """Stepping-in-place detection must not turn a turn between bouts, or standing, into walking."""
+    spec = GaitSpec(fps=FPS, bouts=(Bout(1, 4), Bout(-1, 4)), pause_s=2.0)
+    rep, truth = _run(spec)
+    assert len(rep.bouts) == 2 and not any(b.stationary for b in rep.bouts)
+    still = simulate_gait(GaitSpec(fps=FPS, bouts=(Bout(1, 1),), lead_in_s=4.0, lead_out_s=4.0))[0]
+    rep2 = analyze_gait(still, None, view_per_frame=np.full(still.n_frames, "left_side", object))
+    assert not any(b.stationary for b in rep2.bouts)

@@ -19,7 +19,7 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -43,7 +43,7 @@ from .frontal import frontal_metrics, frontal_not_assessable, pelvic_obliquity_d
 from .parameters import Step, StepParameters, symmetry_index_pct, temporal_metrics
 from .segmentation import SegmentationInput, WalkingBout, WalkingBoutDetector, segments_json
 
-L = Landmark
+L: type[Landmark] = Landmark
 WALK_VIEWS = SIDE_VIEWS + FRONTAL_VIEWS
 #: Metric keys always present in ``GaitReport.metrics`` (docs/ARCHITECTURE.md plus extras).
 METRIC_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -112,6 +112,16 @@ class GaitReport:
             "compensated_trendelenburg": flags,
             "metrics": {k: v.to_json() for k, v in self.metrics.items()},
         }
+
+
+class _ReportContext(TypedDict):
+    """The :class:`GaitReport` fields shared by the walking and the no-walking report."""
+
+    timestamps_s: np.ndarray
+    frame_index: np.ndarray
+    swapped_frames: np.ndarray
+    segments: list[dict[str, Any]]
+    side_label_agreement: float | None
 
 
 def _all_not_assessable(reason: str) -> dict[str, MetricResult]:
@@ -185,12 +195,13 @@ def analyze_gait(
         min_scale_rate_per_s=cfg.walking_min_scale_rate_per_s,
         min_duration_s=cfg.walking_min_duration_s,
         standing_max_speed_body_heights_per_s=cfg.standing_max_speed_body_heights_per_s,
-    ).detect(SegmentationInput(mid_hip, h_est, fam, feet), sampling_rate_hz=rate)
+    ).detect(SegmentationInput(mid_hip, h_est, fam, feet, _facing(legs, fam, views)), sampling_rate_hz=rate)
     events: list[GaitEvent] = []
     bouts: list[WalkingBout] = []
     agreements: list[float] = []
     for b_i, b in enumerate(seg.bouts_):
         s, e = b.start, b.stop
+        det: ZeniEventDetector | FootExcursionEventDetector
         if b.view_family == "side":
             det = ZeniEventDetector(
                 min_step_time_s=cfg.min_step_time_s, min_prominence_fraction=cfg.event_min_prominence_fraction
@@ -218,7 +229,7 @@ def analyze_gait(
             )
             facing_camera = _mode_str(views[s:e]) == "front"
             backwards = facing_camera != (b.direction > 0)
-        bouts.append(WalkingBout(s, e, b.direction, b.view_family, bool(backwards)))
+        bouts.append(WalkingBout(s, e, b.direction, b.view_family, bool(backwards), b.stationary))
         events.extend(det.events_)
     events = (
         PlausibilityChecker(min_step_time_s=cfg.min_step_time_s, max_step_time_s=cfg.max_step_time_s)
@@ -230,7 +241,7 @@ def analyze_gait(
     walk_frames = np.concatenate([np.arange(b.start, b.stop) for b in bouts]) if bouts else np.zeros(0, int)
     view = _mode_str(views[walk_frames]) if walk_frames.size else _mode_str(views[seq.detected])
     segments = segments_json(bouts, seg.standing_, seg.turning_, seq.timestamps_s)
-    common = dict(
+    common = _ReportContext(
         timestamps_s=seq.timestamps_s,
         frame_index=seq.frame_index,
         swapped_frames=swapped,
@@ -244,7 +255,7 @@ def analyze_gait(
             view,
             bouts=bouts,
             events=events,
-            steps=[],  # type: ignore[arg-type]
+            steps=[],
             metrics=_all_not_assessable(reason),
             reason=reason,
             **common,
@@ -297,7 +308,7 @@ def analyze_gait(
     del walk_views
     ordered = {k: metrics[k] for k, _, _ in METRIC_KEYS if k in metrics}
     ordered.update({k: v for k, v in metrics.items() if k not in ordered})
-    return GaitReport(True, view, bouts=bouts, events=events, steps=steps, metrics=ordered, **common)  # type: ignore[arg-type]
+    return GaitReport(True, view, bouts=bouts, events=events, steps=steps, metrics=ordered, **common)
 
 
 def repair_raw_leg_swaps(
@@ -379,6 +390,17 @@ def _note_frontal_phase_bias(metrics: dict[str, MetricResult]) -> None:
             metrics[key] = dataclasses.replace(m, extra={**m.extra, "note": FRONTAL_PHASE_NOTE})
 
 
+def _facing(legs: np.ndarray, family: np.ndarray, views: np.ndarray) -> np.ndarray:
+    """(T,) +1/-1/0 per frame: side view +1 = facing image right (toes ahead of heels to the right,
+    both feet averaged); front/back view +1 = facing the camera; 0 = unknown."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        toe_ahead = np.nanmean(legs[:, :, 4, 0] - legs[:, :, 3, 0], axis=1)
+    side = np.sign(np.nan_to_num(toe_ahead))
+    frontal = np.where(views == "front", 1.0, np.where(views == "back", -1.0, 0.0))
+    return np.where(family == "side", side, np.where(family == "frontal", frontal, 0.0)).astype(int)
+
+
 def _mode_str(values: np.ndarray) -> str | None:
     if values.size == 0:
         return None
@@ -403,7 +425,15 @@ def _gait_speed(
             "m/s", "gait speed needs the scale (give the subject's height)", view_required=SIDE_VIEWS
         )
     speeds = []
-    for b in bouts:
+    travelling = [b for b in bouts if not b.stationary]
+    if not travelling:
+        return MetricResult.not_assessable(
+            "m/s",
+            "the body did not travel (treadmill or a camera following the walker): "
+            "gait speed needs walking over the ground past a fixed camera",
+            view_required=SIDE_VIEWS,
+        )
+    for b in travelling:
         x = mid_hip[b.start : b.stop, 0]
         ok = np.isfinite(x)
         if ok.sum() >= 2:

@@ -10,7 +10,7 @@ from ..landmarks import Landmark
 from ..measurement import FRONTAL_VIEWS, SIDE_VIEWS
 from ..sequence import PoseSequence
 
-L = Landmark
+L: type[Landmark] = Landmark
 #: Left/right landmark pairs that BlazePose exchanges when it swaps the legs (hip to toe).
 LEG_PAIRS: tuple[tuple[Landmark, Landmark], ...] = (
     (L.LEFT_HIP, L.RIGHT_HIP),

@@ -115,11 +115,12 @@ def _viterbi_swaps(legs: np.ndarray, height: np.ndarray, penalty: float) -> np.n
         cand = v[:, :, None] + cost[t]  # [c, a, b]
         back[t] = np.argmin(cand, axis=0)
         v = np.min(cand, axis=0)
-    a, b = np.unravel_index(np.argmin(v), v.shape)
+    a_np, b_np = np.unravel_index(np.argmin(v), v.shape)
+    a, b = int(a_np), int(b_np)
     states = np.zeros(n, bool)
     states[-1], states[-2] = bool(b), bool(a)
     for t in range(n - 1, 1, -1):
-        c = back[t, a, b]
+        c = int(back[t, a, b])
         states[t - 2] = bool(c)
         a, b = c, a
     return states

@@ -128,9 +128,9 @@ def frontal_metrics(
     ll, lr = m["trunk_lean_left_stance_deg"], m["trunk_lean_right_stance_deg"]
     if ll.ok and lr.ok:
         m["trunk_lateral_sway_deg"] = MetricResult(
-            float(ll.value) + float(lr.value),
+            ll.number + lr.number,
             "deg",
-            None,  # type: ignore[arg-type]
+            None,
             min(ll.n_frames, lr.n_frames),
             views,
         )
@@ -145,9 +145,9 @@ def frontal_metrics(
         flag = None
         if drop.ok and lean.ok:
             flag = bool(
-                float(lean.value) >= min_trunk_lean_deg  # type: ignore[arg-type]
-                and float(drop.value) <= max_level_pelvis_drop_deg
-            )  # type: ignore[arg-type]
+                lean.number >= min_trunk_lean_deg
+                and drop.number <= max_level_pelvis_drop_deg
+            )
         m[f"trunk_lean_{foot}_stance_deg"] = MetricResult(
             lean.value,
             lean.unit,

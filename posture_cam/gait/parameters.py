@@ -233,7 +233,7 @@ def _si(
             view_required=views,
             n_frames=min(left.n_frames, right.n_frames),
         )
-    si = symmetry_index_pct(float(right.value), float(left.value))  # type: ignore[arg-type]
+    si = symmetry_index_pct(right.number, left.number)
     if not np.isfinite(si):
         return MetricResult.not_assessable("%", "left and right values sum to zero", view_required=views)
     return MetricResult(
@@ -245,8 +245,8 @@ def _si(
         "ok",
         None,
         {
-            "left": round(float(left.value), 4),
-            "right": round(float(right.value), 4),  # type: ignore[arg-type]
+            "left": round(left.number, 4),
+            "right": round(right.number, 4),
             "larger_side": "right" if si > 0 else "left" if si < 0 else None,
         },
     )
@@ -258,8 +258,8 @@ def _limp_index(m: dict[str, MetricResult], views: tuple[str, ...]) -> MetricRes
         return MetricResult.not_assessable(
             "%", "needs stance-time and step-time symmetry on both sides", view_required=views
         )
-    val = float(np.mean([abs(float(r.value)) for r in parts.values()]))  # type: ignore[arg-type]
-    si_st = float(parts["stance_time_si_pct"].value)  # type: ignore[arg-type]
+    val = float(np.mean([abs(r.number) for r in parts.values()]))
+    si_st = parts["stance_time_si_pct"].number
     return MetricResult(
         val,
         "%",

@@ -7,13 +7,24 @@ log body size in the image (1/s, positive = approaching). A bout is a run of fra
 one direction faster than the threshold for at least ``min_duration_s``; a change of direction ends
 a bout (the frames in between are a turn). Standing still: mid-hip and both feet slower than
 ``standing_max_speed_body_heights_per_s``.
+
+Walking WITHOUT travel (a treadmill, a camera that follows the walker, stepping on the spot) has no
+progression, so the legs themselves are checked too (:func:`stepping`): the signed foot separation
+(side view: horizontal, front/back view: vertical, in body heights) must swing through its running
+median at least ``stepping_min_crossings`` times in a ``stepping_window_s`` window with a range of at
+least ``stepping_min_range_side`` / ``stepping_min_range_frontal`` body heights. A bout found only this
+way takes its direction from the way the subject faces (toes ahead of heels in a side view; front =
+towards the camera), must last ``stationary_min_duration_s`` (longer than a turn) and is marked
+``stationary``.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._signals import central_velocity, nan_moving_mean
 
@@ -29,6 +40,7 @@ class WalkingBout:
     direction: int
     view_family: str  # "side" | "frontal"
     backwards: bool = False
+    stationary: bool = False  # the legs walk but the body does not travel (treadmill, following camera)
 
     def to_json(self, timestamps_s: np.ndarray, frame_index: np.ndarray) -> dict[str, object]:
         if self.view_family == "side":
@@ -43,17 +55,21 @@ class WalkingBout:
             "view": self.view_family,
             "direction": d,
             "backwards": bool(self.backwards),
+            "stationary": bool(self.stationary),
         }
 
 
 @dataclass(frozen=True)
 class SegmentationInput:
-    """Per-frame signals: mid-hip (T, 2) px, body height (T,) px, view family (T,), feet (T, 2, 2) px."""
+    """Per-frame signals: mid-hip (T, 2) px, body height (T,) px, view family (T,), feet (T, 2, 2) px
+    (left, right), and optionally the facing (T,) +1/-1 (0 = unknown): side view +1 = facing image
+    right; front/back view +1 = facing the camera."""
 
     mid_hip_px: np.ndarray
     body_height_px: np.ndarray
     view_family: np.ndarray
     feet_px: np.ndarray
+    facing: np.ndarray | None = None
 
 
 class WalkingBoutDetector:
@@ -67,23 +83,57 @@ class WalkingBoutDetector:
         min_duration_s: float = 1.0,
         smooth_window_s: float = 0.5,
         standing_max_speed_body_heights_per_s: float = 0.05,
+        stepping_window_s: float = 2.5,
+        stepping_min_crossings: int = 3,
+        stepping_min_range_side: float = 0.15,
+        stepping_min_range_frontal: float = 0.03,
+        stationary_min_duration_s: float = 3.0,
     ) -> None:
         self.min_speed_body_heights_per_s = min_speed_body_heights_per_s
         self.min_scale_rate_per_s = min_scale_rate_per_s
         self.min_duration_s = min_duration_s
         self.smooth_window_s = smooth_window_s
         self.standing_max_speed_body_heights_per_s = standing_max_speed_body_heights_per_s
+        self.stepping_window_s = stepping_window_s
+        self.stepping_min_crossings = stepping_min_crossings
+        self.stepping_min_range_side = stepping_min_range_side
+        self.stepping_min_range_frontal = stepping_min_range_frontal
+        self.stationary_min_duration_s = stationary_min_duration_s
 
     def detect(self, data: SegmentationInput, *, sampling_rate_hz: float) -> WalkingBoutDetector:
         win = max(1, int(round(self.smooth_window_s * sampling_rate_hz)))
         prog = _progression(data, sampling_rate_hz, win)
         fam = np.asarray(data.view_family, dtype=object)
         thr = np.where(fam == "side", self.min_speed_body_heights_per_s, self.min_scale_rate_per_s)
-        moving = np.isfinite(prog) & (np.abs(prog) > thr) & np.isin(fam, ("side", "frontal"))
+        known = np.isin(fam, ("side", "frontal"))
+        moving = np.isfinite(prog) & (np.abs(prog) > thr) & known
         sign = np.where(moving, np.sign(prog), 0).astype(int)
+        self.stepping_ = np.zeros(len(prog), bool)
+        if data.facing is not None:
+            self.stepping_ = stepping(
+                data,
+                sampling_rate_hz,
+                window_s=self.stepping_window_s,
+                min_crossings=self.stepping_min_crossings,
+                min_range_side=self.stepping_min_range_side,
+                min_range_frontal=self.stepping_min_range_frontal,
+            )
+            # the window needs a few steps on both sides, so it starts late and ends early by up to
+            # half a window: grow the runs back by that much, but never into standing still
+            half = int(round(0.5 * self.stepping_window_s * sampling_rate_hz))
+            grown = _dilate(self.stepping_, half)
+            still = _standing(data, sampling_rate_hz, win, self.standing_max_speed_body_heights_per_s)
+            in_place = grown & ~still & ~moving & known
+            # a turn between two bouts also steps without travelling, but for a second or two; only a
+            # longer run counts as walking in place (treadmill, following camera)
+            min_in_place = int(np.ceil(self.stationary_min_duration_s * sampling_rate_hz))
+            for s, e, v in _runs(in_place.astype(int)):
+                if v and e - s < min_in_place:
+                    in_place[s:e] = False
+            sign = np.where(in_place, np.sign(np.asarray(data.facing)), sign).astype(int)
         min_len = int(np.ceil(self.min_duration_s * sampling_rate_hz))
         self.bouts_ = [
-            WalkingBout(s, e, d, str(_mode(fam[s:e])))
+            WalkingBout(s, e, d, str(_mode(fam[s:e])), stationary=not bool(moving[s:e].mean() >= 0.5))
             for s, e, d in _runs(sign)
             if d != 0 and e - s >= min_len
         ]
@@ -102,6 +152,58 @@ def _progression(data: SegmentationInput, rate_hz: float, win: int) -> np.ndarra
     fam = np.asarray(data.view_family, dtype=object)
     out = np.where(fam == "side", vx, np.where(fam == "frontal", vs, np.nan))
     return nan_moving_mean(out, win)
+
+
+def stepping(
+    data: SegmentationInput,
+    rate_hz: float,
+    *,
+    window_s: float,
+    min_crossings: int,
+    min_range_side: float,
+    min_range_frontal: float,
+) -> np.ndarray:
+    """(T,) bool: the legs alternate as in walking, whether or not the body travels.
+
+    The signed foot separation (left minus right; side view: image x, front/back view: image y; in
+    body heights) is centred on its running median; a frame is stepping when the centred window of
+    ``window_s`` around it holds at least ``min_crossings`` sign changes (one per step) and a 5-95 %
+    range of at least ``min_range_side`` / ``min_range_frontal``. A foot held up (single-leg balance)
+    changes sign twice at most; standing weight shifts stay below the range.
+    """
+    fam = np.asarray(data.view_family, dtype=object)
+    h = np.asarray(data.body_height_px, dtype=np.float64)
+    sep_x = (data.feet_px[:, 0, 0] - data.feet_px[:, 1, 0]) / h
+    sep_y = (data.feet_px[:, 0, 1] - data.feet_px[:, 1, 1]) / h
+    sep = np.where(fam == "side", sep_x, np.where(fam == "frontal", sep_y, np.nan))
+    n = sep.size
+    w = max(3, int(round(window_s * rate_hz)) | 1)
+    out = np.zeros(n, bool)
+    if n < w:
+        return out
+    half = w // 2
+    pad = np.concatenate([np.full(half, np.nan), sep, np.full(half, np.nan)])
+    windows = sliding_window_view(pad, w)  # (T, w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows
+        centre = np.nanmedian(windows, axis=1)
+        lo, hi = np.nanpercentile(windows, [5, 95], axis=1)
+    rng = hi - lo
+    side_sign = np.sign(windows - centre[:, None])
+    valid_pair = (side_sign[:, 1:] != 0) & (side_sign[:, :-1] != 0)
+    crossings = ((side_sign[:, 1:] * side_sign[:, :-1] < 0) & valid_pair).sum(axis=1)
+    enough_data = np.isfinite(windows).sum(axis=1) >= 0.6 * w
+    min_range = np.where(fam == "side", min_range_side, min_range_frontal)
+    out = enough_data & (crossings >= min_crossings) & (rng >= min_range)
+    return out & np.isin(fam, ("side", "frontal"))
+
+
+def _dilate(mask: np.ndarray, k: int) -> np.ndarray:
+    """Grow every True run of a (T,) bool mask by ``k`` samples on both sides."""
+    if k <= 0 or not mask.any():
+        return mask.copy()
+    pad = np.concatenate([np.zeros(k, bool), mask, np.zeros(k, bool)])
+    return sliding_window_view(pad, 2 * k + 1).any(axis=1)
 
 
 def _standing(data: SegmentationInput, rate_hz: float, win: int, max_speed: float) -> np.ndarray:

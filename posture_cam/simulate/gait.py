@@ -37,7 +37,7 @@ import numpy as np
 from ..landmarks import N_LANDMARKS, Landmark
 from ..sequence import PoseSequence
 
-L = Landmark
+L: type[Landmark] = Landmark
 LEG_CHAINS: tuple[tuple[Landmark, Landmark], ...] = (
     (L.LEFT_HIP, L.RIGHT_HIP),
     (L.LEFT_KNEE, L.RIGHT_KNEE),
@@ -86,6 +86,7 @@ class GaitSpec:
     noise_px: float = 0.0
     swaps_s: tuple[tuple[float, float], ...] = ()  # (start, end) times with left/right legs mislabelled
     seed: int = 0
+    treadmill: bool = False  # the pelvis stays in place and the belt carries the stance foot back
 
     def __post_init__(self) -> None:
         t_stride = self.step_time_left_s + self.step_time_right_s
@@ -313,7 +314,11 @@ def simulate_gait(spec: GaitSpec) -> tuple[PoseSequence, GaitTruth]:
         obliq = spec.pelvic_drop_left_stance_deg * bump_l - spec.pelvic_drop_right_stance_deg * bump_r
         lean = -spec.trunk_lean_left_stance_deg * bump_l + spec.trunk_lean_right_stance_deg * bump_r
         arm = 2 * np.pi * t_loc / t_stride
-        pts = _body_points(spec, v * t_loc, foot_s, lift, obliq, lean, x_now, bout.direction, facing, arm)
+        pelvis_s = v * t_loc
+        if spec.treadmill:  # same gait relative to the pelvis, seen from a fixed camera
+            foot_s = {side: foot_s[side] - pelvis_s for side in foot_s}
+            pelvis_s = np.zeros_like(t_loc)
+        pts = _body_points(spec, pelvis_s, foot_s, lift, obliq, lean, x_now, bout.direction, facing, arm)
         start_pose = pts[0]
         # before the bout: lead-in (first bout) or pause + turn (later bouts)
         if prev_end is None:
@@ -352,7 +357,7 @@ def simulate_gait(spec: GaitSpec) -> tuple[PoseSequence, GaitTruth]:
         bouts_out.append((start_frame, n_done, bout.direction, bout.backwards))
         prev_end = pts[-1]
         prev_facing = facing
-        x_now = x_now + bout.direction * v * t_loc[-1]
+        x_now = x_now + bout.direction * pelvis_s[-1]
     assert prev_end is not None
     hold(prev_end, int(round(spec.lead_out_s * fps)), prev_facing)
     world = np.concatenate(pieces)
