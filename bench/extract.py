@@ -188,6 +188,7 @@ def main() -> int:
     def _over(k: str, base: dict | None) -> str:
         r = res.get(k)
         return f"{(base['fps'] / r['fps'] - 1) * 100:+.1f}%" if base and r else "n/a"
+
     text = "\n".join(
         [
             "## Pose extraction benchmark (bench/extract.py)",

@@ -199,9 +199,14 @@ def estimate_roll(seq: PoseSequence, cfg: CalibrationConfig | None = None) -> Ro
     angle, span = fit
     h = rough_body_height_px(seq) or 0.0
     if span < cfg.min_floor_span_px:
-        return RollEstimate(0.0, "none", len(marks), span,
-                            reason=f"still feet span only {span:.0f} px (< {cfg.min_floor_span_px:g} px): "
-                                   "too short for a reliable floor line")
+        return RollEstimate(
+            0.0,
+            "none",
+            len(marks),
+            span,
+            reason=f"still feet span only {span:.0f} px (< {cfg.min_floor_span_px:g} px): "
+            "too short for a reliable floor line",
+        )
     if span < MIN_FLOOR_SPAN_HEIGHTS * h:
         return RollEstimate(
             0.0,

@@ -25,7 +25,8 @@ COMMANDS = ("analyze", "models", "explain", "samples", "batch", "history", "app"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posture-cam",
-        description="Posture and gait screening from ordinary video. A screening aid, not a diagnosis.")
+        description="Posture and gait screening from ordinary video. A screening aid, not a diagnosis.",
+    )
     parser.add_argument("--version", action="version", version=f"posture-cam {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -66,8 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, keep the traceback behind --debug
         if args.debug:
             raise
-        print(f"posture-cam: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"posture-cam: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            file=sys.stderr,
+        )
         return 70
 
 

@@ -96,6 +96,10 @@ def quiet_expected_numpy_warnings() -> None:
     """
     import warnings
 
-    for msg in ("Mean of empty slice", "All-NaN slice encountered", "Degrees of freedom <= 0",
-                "invalid value encountered in divide"):
+    for msg in (
+        "Mean of empty slice",
+        "All-NaN slice encountered",
+        "Degrees of freedom <= 0",
+        "invalid value encountered in divide",
+    ):
         warnings.filterwarnings("ignore", message=msg, category=RuntimeWarning)

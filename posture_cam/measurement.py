@@ -38,19 +38,33 @@ class MetricResult:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def not_assessable(cls, unit: str, reason: str, *, view_required: Sequence[str] = (),
-                       n_frames: int = 0, **extra: Any) -> MetricResult:
+    def not_assessable(
+        cls, unit: str, reason: str, *, view_required: Sequence[str] = (), n_frames: int = 0, **extra: Any
+    ) -> MetricResult:
         return cls(None, unit, None, n_frames, tuple(view_required), "not_assessable", reason, extra)
 
     @classmethod
-    def from_series(cls, series: np.ndarray, unit: str, *, view_required: Sequence[str] = (),
-                    min_frames: int = 1, what: str = "valid frames", **extra: Any) -> MetricResult:
+    def from_series(
+        cls,
+        series: np.ndarray,
+        unit: str,
+        *,
+        view_required: Sequence[str] = (),
+        min_frames: int = 1,
+        what: str = "valid frames",
+        **extra: Any,
+    ) -> MetricResult:
         """Median and IQR of the finite values of a per-frame (or per-step) series."""
         vals = np.asarray(series, dtype=np.float64)
         vals = vals[np.isfinite(vals)]
         if vals.size < max(1, min_frames):
-            return cls.not_assessable(unit, f"only {vals.size} {what} (need {max(1, min_frames)})",
-                                      view_required=view_required, n_frames=int(vals.size), **extra)
+            return cls.not_assessable(
+                unit,
+                f"only {vals.size} {what} (need {max(1, min_frames)})",
+                view_required=view_required,
+                n_frames=int(vals.size),
+                **extra,
+            )
         q1, med, q3 = np.percentile(vals, [25, 50, 75])
         return cls(float(med), unit, float(q3 - q1), int(vals.size), tuple(view_required), "ok", None, extra)
 
@@ -82,6 +96,13 @@ class MetricResult:
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> MetricResult:
         known = {"value", "unit", "iqr", "n_frames", "view_required", "status", "reason"}
-        return cls(d.get("value"), d.get("unit", ""), d.get("iqr"), int(d.get("n_frames") or 0),
-                   tuple(d.get("view_required") or ()), d.get("status", "ok"), d.get("reason"),
-                   {k: v for k, v in d.items() if k not in known})
+        return cls(
+            d.get("value"),
+            d.get("unit", ""),
+            d.get("iqr"),
+            int(d.get("n_frames") or 0),
+            tuple(d.get("view_required") or ()),
+            d.get("status", "ok"),
+            d.get("reason"),
+            {k: v for k, v in d.items() if k not in known},
+        )

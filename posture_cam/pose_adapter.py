@@ -73,6 +73,7 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(saved)
         os.close(devnull)
 
+
 RUNNING_MODES = ("video", "live", "image")
 
 __all__ = ["PoseCandidate", "PoseLandmarkerAdapter", "RUNNING_MODES"]

@@ -81,10 +81,18 @@ class VideoInfo:
     def to_json(self) -> dict[str, Any]:
         """The ``input`` section of result.json (plus ``is_image``, ``size_bytes``, ``warnings``)."""
         return {
-            "path": str(self.path), "sha256": self.sha256, "frames": self.n_frames, "fps": self.fps,
-            "duration_s": self.duration_s, "width": self.width, "height": self.height,
-            "rotation_deg": self.rotation_deg, "codec": self.codec, "is_image": self.is_image,
-            "size_bytes": self.size_bytes, "warnings": list(self.warnings),
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "frames": self.n_frames,
+            "fps": self.fps,
+            "duration_s": self.duration_s,
+            "width": self.width,
+            "height": self.height,
+            "rotation_deg": self.rotation_deg,
+            "codec": self.codec,
+            "is_image": self.is_image,
+            "size_bytes": self.size_bytes,
+            "warnings": list(self.warnings),
         }
 
 
@@ -192,8 +200,10 @@ def _is_image(path: Path) -> bool:
 def _check_size(path: Path, config: ExtractionConfig) -> int:
     size = path.stat().st_size
     if size > config.max_file_size_mb * 1e6:
-        raise InputTooLargeError(f"{path.name} is {size / 1e6:.0f} MB, above the limit of "
-                                 f"{config.max_file_size_mb:g} MB (extraction.max_file_size_mb)")
+        raise InputTooLargeError(
+            f"{path.name} is {size / 1e6:.0f} MB, above the limit of "
+            f"{config.max_file_size_mb:g} MB (extraction.max_file_size_mb)"
+        )
     return size
 
 
@@ -211,8 +221,9 @@ def _read_image(path: Path) -> tuple[np.ndarray, int, str]:
             upright = ImageOps.exif_transpose(im)
             rgb = np.asarray(upright.convert("RGB"), dtype=np.uint8)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise UnreadableVideoError(f"{path.name}: cannot be read as an image ({describe_file(path)}; {exc})"
-                                   ) from None
+        raise UnreadableVideoError(
+            f"{path.name}: cannot be read as an image ({describe_file(path)}; {exc})"
+        ) from None
     # EXIF 6 = rotate 90 clockwise to view, 8 = 90 counter-clockwise, 3 = 180 (mirrored variants alike).
     rotation = {3: 180, 4: 180, 5: 270, 6: 270, 7: 90, 8: 90}.get(orientation, 0)
     return np.ascontiguousarray(rgb), rotation, fmt
@@ -225,8 +236,10 @@ def _open_container(path: Path) -> Any:
     try:
         return av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
-        raise UnreadableVideoError(f"{path.name}: cannot be read as a video ({describe_file(path)}: "
-                                   f"{getattr(exc, 'strerror', None) or exc})") from None
+        raise UnreadableVideoError(
+            f"{path.name}: cannot be read as a video ({describe_file(path)}: "
+            f"{getattr(exc, 'strerror', None) or exc})"
+        ) from None
 
 
 def _video_stream(container: Any, path: Path) -> Any:
@@ -313,12 +326,15 @@ def probe(
                     decoded = _decode(stream, packet, None)
                     first_frame = decoded[0] if decoded else None
         except av.error.FFmpegError as exc:
-            warnings.append(f"video is damaged or truncated after {n_packets} frames ({exc}); "
-                            "the readable part is used")
+            warnings.append(
+                f"video is damaged or truncated after {n_packets} frames ({exc}); the readable part is used"
+            )
         if n_packets == 0:
             if int(stream.frames or 0) > 0:
-                raise UnreadableVideoError(f"{p.name}: truncated: the container lists {stream.frames} "
-                                           "frames but none of their data is present")
+                raise UnreadableVideoError(
+                    f"{p.name}: truncated: the container lists {stream.frames} "
+                    "frames but none of their data is present"
+                )
             raise EmptyVideoError(f"{p.name}: the video stream has 0 frames")
         if first_frame is None:
             try:
@@ -326,12 +342,15 @@ def probe(
             except av.error.FFmpegError:
                 first_frame = None
         if first_frame is None:
-            raise UnreadableVideoError(f"{p.name}: no frame of its {codec} video could be decoded "
-                                       "(corrupt or truncated)")
+            raise UnreadableVideoError(
+                f"{p.name}: no frame of its {codec} video could be decoded (corrupt or truncated)"
+            )
         declared_frames = int(stream.frames or 0)
         if declared_frames > n_packets:
-            warnings.append(f"video is truncated: the container lists {declared_frames} frames but only "
-                            f"{n_packets} are present")
+            warnings.append(
+                f"video is truncated: the container lists {declared_frames} frames but only "
+                f"{n_packets} are present"
+            )
         # Average rate from the real timestamps; fall back to the container's rate.
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         nominal_fps = float(rate) if rate else 0.0
@@ -343,10 +362,14 @@ def probe(
             fps = nominal_fps if nominal_fps > 0 else 30.0
             duration_s = n_packets / fps
         declared_s = float(container.duration) / 1e6 if container.duration else None
-        if (declared_s is not None and not any("truncated" in w for w in warnings)
-                and duration_s < 0.9 * declared_s - 2.0 / fps):
-            warnings.append(f"video is truncated: {duration_s:.2f} s of the declared {declared_s:.2f} s "
-                            "are present")
+        if (
+            declared_s is not None
+            and not any("truncated" in w for w in warnings)
+            and duration_s < 0.9 * declared_s - 2.0 / fps
+        ):
+            warnings.append(
+                f"video is truncated: {duration_s:.2f} s of the declared {declared_s:.2f} s are present"
+            )
         raw_rotation = float(first_frame.rotation or 0)
         k = _rotation_k(raw_rotation)
         if abs(raw_rotation - round(raw_rotation / 90.0) * 90.0) > 1.0:
@@ -357,14 +380,33 @@ def probe(
     finally:
         container.close()
     if duration_s > cfg.max_duration_s:
-        raise InputTooLargeError(f"{p.name} lasts {duration_s:.0f} s, above the limit of "
-                                 f"{cfg.max_duration_s:g} s (extraction.max_duration_s)")
-    return VideoInfo(p, sha256 or sha256_file(p), n_packets, fps, duration_s, int(w), int(h), k * 90, codec,
-                     False, size, tuple(warnings))
+        raise InputTooLargeError(
+            f"{p.name} lasts {duration_s:.0f} s, above the limit of "
+            f"{cfg.max_duration_s:g} s (extraction.max_duration_s)"
+        )
+    return VideoInfo(
+        p,
+        sha256 or sha256_file(p),
+        n_packets,
+        fps,
+        duration_s,
+        int(w),
+        int(h),
+        k * 90,
+        codec,
+        False,
+        size,
+        tuple(warnings),
+    )
 
 
-def iter_frames(path: str | os.PathLike[str], *, start_s: float | None = None, end_s: float | None = None,
-                max_frames: int | None = None) -> FrameIterator:
+def iter_frames(
+    path: str | os.PathLike[str],
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    max_frames: int | None = None,
+) -> FrameIterator:
     """Stream upright RGB frames with timestamps in ``[start_s, end_s)`` (seconds from the first frame).
 
     Frame-accurate: decoding starts at the keyframe before ``start_s`` and earlier frames are dropped,
@@ -393,8 +435,15 @@ def iter_frames(path: str | os.PathLike[str], *, start_s: float | None = None, e
     return FrameIterator(lambda stats: _video_gen(p, container, stream, start_s, end_s, max_frames, stats))
 
 
-def _video_gen(path: Path, container: Any, stream: Any, start_s: float | None, end_s: float | None,
-               max_frames: int | None, stats: DecodeStats) -> Iterator[Frame]:
+def _video_gen(
+    path: Path,
+    container: Any,
+    stream: Any,
+    start_s: float | None,
+    end_s: float | None,
+    max_frames: int | None,
+    stats: DecodeStats,
+) -> Iterator[Frame]:
     tb: Fraction = stream.time_base
     stream.thread_type = "AUTO"
     rate = stream.average_rate or stream.guessed_rate
@@ -467,8 +516,9 @@ def _video_gen(path: Path, container: Any, stream: Any, start_s: float | None, e
                         yield from frames_from(old)
                 yield from frames_from(packet)
         except av.error.FFmpegError as exc:
-            stats.warnings.append(f"{path.name}: decoding stopped early, the file is damaged or truncated "
-                                  f"({exc})")
+            stats.warnings.append(
+                f"{path.name}: decoding stopped early, the file is damaged or truncated ({exc})"
+            )
         if seeking:  # start_s lies in the last GOP
             next_index = start_index
             for old in gop:
@@ -480,8 +530,9 @@ def _video_gen(path: Path, container: Any, stream: Any, start_s: float | None, e
     finally:
         container.close()
     if not finished and decoded < fed:
-        stats.warnings.append(f"{path.name}: {fed - decoded} of {fed} frames could not be decoded "
-                              "(damaged or truncated file)")
+        stats.warnings.append(
+            f"{path.name}: {fed - decoded} of {fed} frames could not be decoded (damaged or truncated file)"
+        )
     if stats.decode_errors:
         stats.warnings.append(f"{path.name}: {stats.decode_errors} packet(s) could not be decoded")
 
@@ -500,8 +551,9 @@ def _as_rgb(array: Any, i: int) -> np.ndarray:
     elif arr.ndim == 3 and arr.shape[2] == 4:
         arr = arr[:, :, :3]
     if arr.ndim != 3 or arr.shape[2] != 3 or arr.dtype != np.uint8 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise UnreadableVideoError(f"frame {i}: expected an (H, W, 3) uint8 RGB array, "
-                                   f"got shape {arr.shape} dtype {arr.dtype}")
+        raise UnreadableVideoError(
+            f"frame {i}: expected an (H, W, 3) uint8 RGB array, got shape {arr.shape} dtype {arr.dtype}"
+        )
     return np.ascontiguousarray(arr)
 
 

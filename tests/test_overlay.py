@@ -18,13 +18,23 @@ def standing_pose(w: int = 200, h: int = 300) -> np.ndarray:
     """A front-view figure: subject's left on the image right (x grows to the image right)."""
     lm = np.full((33, 3), np.nan)
     cx = w / 2
-    pts = {Landmark.NOSE: (cx, 40), Landmark.LEFT_EYE: (cx + 6, 35), Landmark.RIGHT_EYE: (cx - 6, 35),
-           Landmark.LEFT_EAR: (cx + 12, 38), Landmark.RIGHT_EAR: (cx - 12, 38),
-           Landmark.MOUTH_LEFT: (cx + 4, 50), Landmark.MOUTH_RIGHT: (cx - 4, 50),
-           Landmark.LEFT_SHOULDER: (cx + 30, 80), Landmark.RIGHT_SHOULDER: (cx - 30, 80),
-           Landmark.LEFT_HIP: (cx + 20, 160), Landmark.RIGHT_HIP: (cx - 20, 160),
-           Landmark.LEFT_KNEE: (cx + 22, 220), Landmark.RIGHT_KNEE: (cx - 22, 220),
-           Landmark.LEFT_ANKLE: (cx + 22, 280), Landmark.RIGHT_ANKLE: (cx - 22, 280)}
+    pts = {
+        Landmark.NOSE: (cx, 40),
+        Landmark.LEFT_EYE: (cx + 6, 35),
+        Landmark.RIGHT_EYE: (cx - 6, 35),
+        Landmark.LEFT_EAR: (cx + 12, 38),
+        Landmark.RIGHT_EAR: (cx - 12, 38),
+        Landmark.MOUTH_LEFT: (cx + 4, 50),
+        Landmark.MOUTH_RIGHT: (cx - 4, 50),
+        Landmark.LEFT_SHOULDER: (cx + 30, 80),
+        Landmark.RIGHT_SHOULDER: (cx - 30, 80),
+        Landmark.LEFT_HIP: (cx + 20, 160),
+        Landmark.RIGHT_HIP: (cx - 20, 160),
+        Landmark.LEFT_KNEE: (cx + 22, 220),
+        Landmark.RIGHT_KNEE: (cx - 22, 220),
+        Landmark.LEFT_ANKLE: (cx + 22, 280),
+        Landmark.RIGHT_ANKLE: (cx - 22, 280),
+    }
     for k, (x, y) in pts.items():
         lm[k] = (x, y, 0.0)
     return lm
@@ -36,7 +46,7 @@ def visibility_of(lm: np.ndarray) -> np.ndarray:
 
 def has_colour(out: np.ndarray, y: int, x: int, colour: tuple[int, int, int]) -> bool:
     """The brightest pixel near (x, y) has ``colour``'s hue (anti-aliasing dims the line a little)."""
-    patch = out[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3).astype(float)
+    patch = out[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3).astype(float)
     px = patch[patch.sum(axis=1).argmax()]
     return px.max() > 150 and bool(np.allclose(px / px.max(), np.array(colour) / max(colour), atol=0.08))
 

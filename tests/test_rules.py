@@ -315,11 +315,14 @@ def test_forward_bend_recording_is_not_read_as_standing_posture(rules):
     """Standing metrics come only from quiet-standing frames (posture_cam.posture); a recording that is
     all forward bend reports them not assessable, and the standing rules say why instead of guessing."""
     why = "no quiet standing: the subject moves (walks or bends) throughout the recording"
-    res = make_result("left_side", {
-        "hip_flexion_forward_bend_deg": _metric(80.0),
-        "craniovertebral_angle_deg": _na(why),
-        "sagittal_pelvic_tilt_proxy_deg": _na(why),
-    })
+    res = make_result(
+        "left_side",
+        {
+            "hip_flexion_forward_bend_deg": _metric(80.0),
+            "craniovertebral_angle_deg": _na(why),
+            "sagittal_pelvic_tilt_proxy_deg": _na(why),
+        },
+    )
     for rid in ("posterior_tilt_chain", "anterior_pelvic_tilt", "forward_head_posture"):
         f = finding(res, rid, rules)
         assert f.status == "not_assessable" and "quiet standing" in f.reason, f.reason
@@ -740,10 +743,14 @@ def test_packaged_rules_cover_the_documents(rules):
 
 def test_walking_recording_is_not_read_as_standing_pelvis(rules):
     why = "no quiet standing: the subject moves (walks or bends) throughout the recording"
-    res = make_result("left_side", {"sagittal_pelvic_tilt_proxy_deg": _na(why),
-                                    "craniovertebral_angle_deg": _metric(52.0)})
-    res["gait"] = {"walking_detected": True, "view": "left_side",
-                   "metrics": {"cadence_steps_per_min": _metric(108.0, unit="steps/min", n=8, views=[])}}
+    res = make_result(
+        "left_side", {"sagittal_pelvic_tilt_proxy_deg": _na(why), "craniovertebral_angle_deg": _metric(52.0)}
+    )
+    res["gait"] = {
+        "walking_detected": True,
+        "view": "left_side",
+        "metrics": {"cadence_steps_per_min": _metric(108.0, unit="steps/min", n=8, views=[])},
+    }
     f = finding(res, "anterior_pelvic_tilt", rules)
     assert f.status == "not_assessable" and "quiet standing" in f.reason, f.reason
     # the posterior chain's required end link (forward head) was measured normal: not flagged

@@ -18,8 +18,16 @@ from posture_cam.synth.skeleton import Posture
 
 pytestmark = pytest.mark.synth
 
-BODY = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE,
-        L.LEFT_ANKLE, L.RIGHT_ANKLE)
+BODY = (
+    L.LEFT_SHOULDER,
+    L.RIGHT_SHOULDER,
+    L.LEFT_HIP,
+    L.RIGHT_HIP,
+    L.LEFT_KNEE,
+    L.RIGHT_KNEE,
+    L.LEFT_ANKLE,
+    L.RIGHT_ANKLE,
+)
 FACE = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
 
 
@@ -51,8 +59,10 @@ def test_render_is_an_rgb_image_with_the_figure_where_the_truth_says() -> None:
     assert np.abs(img[hip[1], hip[0]].astype(int) - bg).sum() > 40  # shorts, not the background
 
 
-@pytest.mark.parametrize("view,posture", [("front", Posture(pelvic_obliquity_deg=4.0)),
-                                          ("left_side", Posture(neck_flexion_deg=30.0))])
+@pytest.mark.parametrize(
+    "view,posture",
+    [("front", Posture(pelvic_obliquity_deg=4.0)), ("left_side", Posture(neck_flexion_deg=30.0))],
+)
 def test_mediapipe_finds_the_true_joints_in_a_rendered_frame(adapter, view: str, posture: Posture) -> None:
     scn = Scenario("t", view, posture=posture, n_frames=1, width=240, height=320)
     img = _render(scn, [0])[0]
@@ -64,7 +74,7 @@ def test_mediapipe_finds_the_true_joints_in_a_rendered_frame(adapter, view: str,
     visible = BODY if view == "front" else (L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE)
     for lm in visible:
         assert err[lm] < 5.0, f"{lm.name}: {err[lm]:.1f} % of body height from the true joint"
-    for lm in (FACE if view == "front" else (L.NOSE, L.LEFT_EAR)):
+    for lm in FACE if view == "front" else (L.NOSE, L.LEFT_EAR):
         assert err[lm] < 7.0, f"{lm.name}: {err[lm]:.1f} % of body height from the true point"
 
 

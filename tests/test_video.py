@@ -30,9 +30,17 @@ from posture_cam.video import Frame, VideoInfo, frames_from_iterable, iter_frame
 W, H = 160, 90  # even, so every codec accepts the rotated copies too
 
 
-def write_clip(path: Path, frames: list[np.ndarray], *, codec: str = "libx264", fps: float = 30.0,
-               pts_ms: list[int] | None = None, rotation_deg: int = 0, gop: int | None = None,
-               fmt: str | None = None) -> Path:
+def write_clip(
+    path: Path,
+    frames: list[np.ndarray],
+    *,
+    codec: str = "libx264",
+    fps: float = 30.0,
+    pts_ms: list[int] | None = None,
+    rotation_deg: int = 0,
+    gop: int | None = None,
+    fmt: str | None = None,
+) -> Path:
     """Encode RGB frames with PyAV; ``pts_ms`` gives explicit (variable) timestamps in milliseconds."""
     h, w = frames[0].shape[:2]
     with av.open(str(path), "w", format=fmt) as c:
@@ -66,7 +74,7 @@ def synthetic_frames(n: int, w: int = W, h: int = H) -> list[np.ndarray]:
     for i in range(n):
         rgb = np.stack([xx * 255 // w, yy * 255 // h, np.full_like(xx, 90)], axis=2).astype(np.uint8)
         x0 = (i * 4) % (w - 20)
-        rgb[10:30, x0:x0 + 20] = 255
+        rgb[10:30, x0 : x0 + 20] = 255
         out.append(rgb)
     return out
 
@@ -90,8 +98,14 @@ def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
 
 # ------------------------------------------------------------------------------------------ formats
 
-FORMATS = [("mp4", "libx264", "h264"), ("mov", "libx264", "h264"), ("avi", "mpeg4", "mpeg4"),
-           ("mkv", "libx264", "h264"), ("webm", "libvpx-vp9", "vp9"), ("webm", "libvpx", "vp8")]
+FORMATS = [
+    ("mp4", "libx264", "h264"),
+    ("mov", "libx264", "h264"),
+    ("avi", "mpeg4", "mpeg4"),
+    ("mkv", "libx264", "h264"),
+    ("webm", "libvpx-vp9", "vp9"),
+    ("webm", "libvpx", "vp8"),
+]
 
 
 @pytest.mark.media
@@ -157,6 +171,7 @@ def test_still_images_png_and_jpeg_and_exif_orientation(tmp_path):
 
 # ------------------------------------------------------------------------------------------ rotation
 
+
 @pytest.mark.media
 @pytest.mark.parametrize("rotation_deg", [90, 180, 270, -90])
 def test_rotation_metadata_gives_upright_frames(tmp_path, real_frames, rotation_deg):
@@ -183,6 +198,7 @@ def test_rotation_metadata_gives_upright_frames(tmp_path, real_frames, rotation_
 
 # ------------------------------------------------------------------------------------------ seeking
 
+
 @pytest.mark.parametrize("ext,encoder", [("mp4", "libx264"), ("webm", "libvpx-vp9")])
 def test_start_s_seeking_matches_sequential_decode_frame_for_frame(tmp_path, ext, encoder):
     path = write_clip(tmp_path / f"gop.{ext}", synthetic_frames(60), codec=encoder, fps=30.0, gop=12)
@@ -206,6 +222,7 @@ def test_start_s_seeking_matches_sequential_decode_frame_for_frame(tmp_path, ext
 
 
 # ------------------------------------------------------------------------------------------ bad input
+
 
 def _garbage(tmp_path: Path, name: str, data: bytes) -> Path:
     p = tmp_path / name
@@ -266,15 +283,29 @@ def _truncated_all_data(tmp_path: Path) -> Path:
 BAD_INPUTS = {
     "missing": (lambda t: t / "nope.mp4", InputNotFoundError, "not found"),
     "directory": (lambda t: t, NotAFileError, "directory"),
-    "text_renamed_mp4": (lambda t: _garbage(t, "notes.mp4", b"patient notes\nline two\n" * 50),
-                         UnreadableVideoError, "text file"),
+    "text_renamed_mp4": (
+        lambda t: _garbage(t, "notes.mp4", b"patient notes\nline two\n" * 50),
+        UnreadableVideoError,
+        "text file",
+    ),
     "empty_file": (lambda t: _garbage(t, "empty.mp4", b""), UnreadableVideoError, "empty"),
-    "garbage_binary": (lambda t: _garbage(t, "noise.mov", bytes(np.random.default_rng(0).integers(
-        0, 256, 5000, dtype=np.uint8))), UnreadableVideoError, "cannot be read"),
-    "pdf_renamed": (lambda t: _garbage(t, "scan.mkv", b"%PDF-1.4\n" + b"\x00\x01" * 500),
-                    UnreadableVideoError, "PDF"),
-    "text_renamed_jpg": (lambda t: _garbage(t, "photo.jpg", b"hello world\n" * 20),
-                         UnreadableVideoError, "text file"),
+    "garbage_binary": (
+        lambda t: _garbage(
+            t, "noise.mov", bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8))
+        ),
+        UnreadableVideoError,
+        "cannot be read",
+    ),
+    "pdf_renamed": (
+        lambda t: _garbage(t, "scan.mkv", b"%PDF-1.4\n" + b"\x00\x01" * 500),
+        UnreadableVideoError,
+        "PDF",
+    ),
+    "text_renamed_jpg": (
+        lambda t: _garbage(t, "photo.jpg", b"hello world\n" * 20),
+        UnreadableVideoError,
+        "text file",
+    ),
     "unknown_codec": (_unknown_codec, UnreadableVideoError, "codec"),
     "zero_frames": (_zero_frame_mp4, EmptyVideoError, "no video"),
     "audio_only": (_audio_only, EmptyVideoError, "audio"),
@@ -332,6 +363,7 @@ def test_size_and_duration_limits(tmp_path):
 
 # ------------------------------------------------------------------------------------------ iterables
 
+
 def test_frames_from_iterable_arrays_and_frames():
     arrays = synthetic_frames(5, 32, 24)
     frames = list(frames_from_iterable(iter(arrays), fps=25.0, start_s=1.0))
@@ -349,6 +381,7 @@ def test_frames_from_iterable_arrays_and_frames():
 
 
 # ------------------------------------------------------------------------------------------ memory
+
 
 def test_iter_frames_keeps_no_reference_to_earlier_frames(tmp_path):
     path = write_clip(tmp_path / "clip.mp4", synthetic_frames(40))
@@ -376,8 +409,9 @@ def test_peak_memory_does_not_grow_with_video_length(tmp_path):
     long = write_clip(tmp_path / "long.mp4", frames * 12)
     peaks = {}
     for p in (short, long):
-        out = subprocess.run([sys.executable, "-c", _MEM_SCRIPT, str(p)], capture_output=True, text=True,
-                             check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", _MEM_SCRIPT, str(p)], capture_output=True, text=True, check=True
+        ).stdout.split()
         peaks[p.name] = (int(out[0]), int(out[1]) / 1024)  # frames, MiB
     assert peaks["short.mp4"][0] == 20 and peaks["long.mp4"][0] == 240
     assert peaks["long.mp4"][1] - peaks["short.mp4"][1] < 25.0, peaks

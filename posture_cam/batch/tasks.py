@@ -233,9 +233,7 @@ def extract_chunk(task: ChunkTask) -> Outcome:
     init_worker(model=task.config.extraction.model)
     t0 = time.perf_counter()
     try:
-        seq = _extract_range(
-            task.rec, task.config, task.plan.read_start_s, task.plan.read_end_s, task.info
-        )
+        seq = _extract_range(task.rec, task.config, task.plan.read_start_s, task.plan.read_end_s, task.info)
         seq.save(chunk_path(task.work_dir, task.plan.index))
         return Outcome(
             task.rec.name,

@@ -144,10 +144,7 @@ def frontal_metrics(
         drop, lean = m[f"pelvic_drop_{foot}_stance_deg"], m[f"trunk_lean_{foot}_stance_deg"]
         flag = None
         if drop.ok and lean.ok:
-            flag = bool(
-                lean.number >= min_trunk_lean_deg
-                and drop.number <= max_level_pelvis_drop_deg
-            )
+            flag = bool(lean.number >= min_trunk_lean_deg and drop.number <= max_level_pelvis_drop_deg)
         m[f"trunk_lean_{foot}_stance_deg"] = MetricResult(
             lean.value,
             lean.unit,

@@ -116,9 +116,7 @@ def frame_series(skeletons: Sequence[Skeleton], camera: Camera) -> dict[str, np.
     ear = np.where(near_left[:, None], g[L.LEFT_EAR], g[L.RIGHT_EAR])
     sh = np.where(near_left[:, None], g[L.LEFT_SHOULDER], g[L.RIGHT_SHOULDER])
     # raw proxy: shoulder joint centre -> tragus against the horizontal (metric ear_shoulder_angle_deg)
-    s["ear_shoulder_angle_deg"] = np.degrees(
-        np.arctan2(sh[:, 1] - ear[:, 1], (ear[:, 0] - sh[:, 0]) * fwd)
-    )
+    s["ear_shoulder_angle_deg"] = np.degrees(np.arctan2(sh[:, 1] - ear[:, 1], (ear[:, 0] - sh[:, 0]) * fwd))
     # craniovertebral angle from the model's C7 joint (its spine chain). Note: the figure's C7 sits at
     # ~0.825 of stature, about 4-5 % of stature below a real cervicale, so this is the FIGURE's own
     # C7-tragus angle (neutral ~73 deg, above human norms of ~51 deg): compare changes, not levels.
