@@ -24,8 +24,9 @@ system-deps:
 test-deps: system-deps
 	$(PYTHON) -m pip install -q -e ".[dev,synth]"
 
-## make test: install test dependencies (Python extras, Debian chromium/poppler/ffmpeg) and run the suite
-test: test-deps
+## make test: install test dependencies (Python extras, Debian chromium/poppler), check lint and
+## types (ruff, mypy: both must be clean), and run the suite
+test: test-deps lint
 	$(PYTHON) -m pytest -ra
 
 lint:
