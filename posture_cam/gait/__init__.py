@@ -27,6 +27,7 @@ from ..config import Config, GaitConfig
 from ..errors import InvalidSequenceError
 from ..landmarks import Landmark
 from ..measurement import FRONTAL_VIEWS, SIDE_VIEWS, MetricResult
+from ..metric_keys import GAIT_METRICS, WALK_VIEWS
 from ..sequence import PoseSequence
 from ._signals import LEG_PAIRS, body_height_px_per_frame, leg_array, leg_visibility, view_family
 from .events import (
@@ -44,32 +45,8 @@ from .parameters import Step, StepParameters, symmetry_index_pct, temporal_metri
 from .segmentation import SegmentationInput, WalkingBout, WalkingBoutDetector, segments_json
 
 L: type[Landmark] = Landmark
-WALK_VIEWS = SIDE_VIEWS + FRONTAL_VIEWS
-#: Metric keys always present in ``GaitReport.metrics`` (docs/ARCHITECTURE.md plus extras).
-METRIC_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("cadence_steps_per_min", "steps/min", WALK_VIEWS),
-    ("stride_time_s", "s", WALK_VIEWS),
-    ("step_time_left_s", "s", WALK_VIEWS),
-    ("step_time_right_s", "s", WALK_VIEWS),
-    ("step_time_si_pct", "%", WALK_VIEWS),
-    ("stance_time_left_s", "s", WALK_VIEWS),
-    ("stance_time_right_s", "s", WALK_VIEWS),
-    ("stance_time_si_pct", "%", WALK_VIEWS),
-    ("swing_time_left_s", "s", WALK_VIEWS),
-    ("swing_time_right_s", "s", WALK_VIEWS),
-    ("swing_time_si_pct", "%", WALK_VIEWS),
-    ("double_support_pct", "%", WALK_VIEWS),
-    ("step_length_left_pct_height", "% height", SIDE_VIEWS),
-    ("step_length_right_pct_height", "% height", SIDE_VIEWS),
-    ("step_length_si_pct", "%", SIDE_VIEWS),
-    ("limp_index", "%", WALK_VIEWS),
-    ("gait_speed_m_per_s", "m/s", SIDE_VIEWS),
-    ("pelvic_drop_left_stance_deg", "deg", FRONTAL_VIEWS),
-    ("pelvic_drop_right_stance_deg", "deg", FRONTAL_VIEWS),
-    ("trunk_lean_left_stance_deg", "deg", FRONTAL_VIEWS),
-    ("trunk_lean_right_stance_deg", "deg", FRONTAL_VIEWS),
-    ("trunk_lateral_sway_deg", "deg", FRONTAL_VIEWS),
-)
+#: Metric keys always present in ``GaitReport.metrics`` (the shared contract, docs/ARCHITECTURE.md).
+METRIC_KEYS = GAIT_METRICS
 
 
 @dataclass

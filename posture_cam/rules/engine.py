@@ -36,6 +36,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..measurement import VIEWS
+from ..metric_keys import KNOWN_METRIC_PATHS
 
 Status = Literal["flagged", "borderline", "not_flagged", "not_assessable"]
 Band = Literal["normal", "borderline", "flagged", "not_assessable"]
@@ -43,51 +44,6 @@ Band = Literal["normal", "borderline", "flagged", "not_assessable"]
 DIRECTIONS = ("above", "below", "abs_above")
 COMBINE_MODES = ("all", "any", "at_least")
 ROLES = ("required", "supporting", "optional", "context")
-
-#: Metric keys defined by the result.json contract (docs/ARCHITECTURE.md, issues 4 and 5).
-POSTURE_METRIC_KEYS = (
-    "pelvic_obliquity_deg",
-    "shoulder_obliquity_deg",
-    "shoulder_hip_tilt_difference_deg",
-    "head_tilt_deg",
-    "trunk_lateral_lean_deg",
-    "craniovertebral_angle_deg",
-    "head_forward_offset_pct_height",
-    "head_forward_offset_cm",
-    "trunk_flexion_deg",
-    "knee_flexion_left_deg",
-    "knee_flexion_right_deg",
-    "sagittal_pelvic_tilt_proxy_deg",
-    "hip_flexion_forward_bend_deg",
-)
-GAIT_METRIC_KEYS = (
-    "cadence_steps_per_min",
-    "step_time_left_s",
-    "step_time_right_s",
-    "stance_time_left_s",
-    "stance_time_right_s",
-    "stance_time_si_pct",
-    "step_time_si_pct",
-    "step_length_si_pct",
-    "double_support_pct",
-    "limp_index",
-    "pelvic_drop_left_stance_deg",
-    "pelvic_drop_right_stance_deg",
-    "trunk_lateral_sway_deg",
-    # extras documented by posture_cam.gait (docs/gait.md)
-    "stride_time_s",
-    "swing_time_left_s",
-    "swing_time_right_s",
-    "swing_time_si_pct",
-    "step_length_left_pct_height",
-    "step_length_right_pct_height",
-    "gait_speed_m_per_s",
-    "trunk_lean_left_stance_deg",
-    "trunk_lean_right_stance_deg",
-)
-KNOWN_METRIC_PATHS = tuple(f"metrics.{k}" for k in POSTURE_METRIC_KEYS) + tuple(
-    f"gait.metrics.{k}" for k in GAIT_METRIC_KEYS
-)
 
 DEFAULT_RULES_PATH = "rules.toml"
 #: Extra metric fields copied into a finding's evidence (side information from posture and gait).
