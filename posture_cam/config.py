@@ -33,6 +33,7 @@ class ExtractionConfig:
         2.0  # after this long without the subject, acquire the main person anew
     )
     subject_max_size_ratio: float = 1.6  # follow only candidates whose body size is within this ratio
+    pelvis_outline: bool = True  # measure the hip outline (segmentation mask) in front/back frames
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .config import ExtractionConfig
 from .errors import EmptyVideoError, InvalidFrameError, NoPersonDetectedError
-from .landmarks import N_LANDMARKS
+from .landmarks import N_LANDMARKS, Landmark
 from .sequence import PoseSequence
 from .tracking import PoseCandidate, SubjectTracker
 
@@ -56,6 +56,28 @@ class _Growable:
 
     def array(self) -> np.ndarray:
         return self._buf[: self.n].copy()
+
+
+#: A frame looks frontal enough for the hip outline when the shoulders are at least this wide
+#: relative to the trunk length (about 0.7 facing the camera squarely, ~0 in a side view).
+_FRONTAL_SHOULDER_TO_TRUNK = 0.45
+
+
+def hip_outline_deg(cand: PoseCandidate | None, rgb: np.ndarray) -> float:
+    """Hip-outline obliquity of this frame (deg, image frame) or NaN (no mask, not frontal, arms...)."""
+    if cand is None or cand.mask is None:
+        return float("nan")
+    xy = cand.image_px[:, :2]
+    sh = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]]
+    hips = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]]
+    if not (np.isfinite(sh).all() and np.isfinite(hips).all()):
+        return float("nan")
+    trunk = float(np.linalg.norm(sh.mean(axis=0) - hips.mean(axis=0)))
+    if trunk <= 0 or abs(float(sh[0, 0] - sh[1, 0])) < _FRONTAL_SHOULDER_TO_TRUNK * trunk:
+        return float("nan")  # side or oblique view: no left/right hip outline to compare
+    from .outline import pelvis_outline_obliquity
+
+    return float(pelvis_outline_obliquity(cand.mask, cand.image_px, rgb=rgb).obliquity_deg)
 
 
 def extract_sequence(
@@ -107,6 +129,7 @@ def extract_sequence(
     stamps = _Growable((), np.float64, np.nan)
     index = _Growable((), np.int64, -1)
     people = _Growable((), np.int16, 0)
+    outline = _Growable((), np.float32, np.nan)
     timestamp_fixes = 0
     with PoseLandmarkerAdapter(
         model_path,
@@ -115,7 +138,7 @@ def extract_sequence(
         min_pose_detection_confidence=cfg.min_pose_detection_confidence,
         min_pose_presence_confidence=cfg.min_pose_presence_confidence,
         min_tracking_confidence=cfg.min_tracking_confidence,
-        output_segmentation_masks=cfg.output_segmentation_masks,
+        output_segmentation_masks=cfg.output_segmentation_masks or cfg.pelvis_outline,
     ) as adapter:
         last_t = -np.inf
         for frame in frames:
@@ -144,6 +167,7 @@ def extract_sequence(
             else:
                 for buf in (img, world, vis, pres):
                     buf.append(np.nan)
+            outline.append(hip_outline_deg(cand, rgb) if cfg.pelvis_outline else np.nan)
             stamps.append(t)
             index.append(int(frame.index))
             people.append(min(tracker.people_, np.iinfo(np.int16).max))
@@ -174,6 +198,7 @@ def extract_sequence(
         (width, height),
         frame_index=index.array(),
         people_count=people.array(),
+        pelvis_outline_deg=outline.array(),
         meta=out_meta,
     )
     if require_person and not seq.detected.any():

@@ -44,7 +44,12 @@ class Phase:
 
 
 DEFAULT_PHASES: tuple[Phase, ...] = (
-    Phase("front", "Stand facing the camera, whole body in view, arms relaxed. Hold still.", 6.0),
+    Phase(
+        "front",
+        "Stand facing the camera, whole body in view, arms held a hand's width away from your hips. "
+        "Hold still.",
+        6.0,
+    ),
     Phase("side", "Turn sideways (left or right side to the camera). Hold still.", 6.0),
     Phase(
         "walk_or_bend",
@@ -176,7 +181,7 @@ class LiveAnalyzer:
         self._stats = LiveStats()
         self._recent: deque[tuple[float, float]] = deque(maxlen=120)  # (wall time, processing s)
         self._capture: GuidedCapture | None = None
-        self._rec: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = []
+        self._rec: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float]] = []
         self._rec_size: tuple[int, int] | None = None
         self._last_t_s: float | None = None
         self._t_offset_s = 0.0
@@ -205,6 +210,8 @@ class LiveAnalyzer:
                 min_pose_detection_confidence=ex.min_pose_detection_confidence,
                 min_pose_presence_confidence=ex.min_pose_presence_confidence,
                 min_tracking_confidence=ex.min_tracking_confidence,
+                # the person mask gives the hip outline during the front phase (pelvic obliquity)
+                output_segmentation_masks=ex.pelvis_outline,
             )
         return self._detector
 
@@ -249,8 +256,13 @@ class LiveAnalyzer:
                         self._stats = _replace(self._stats, error=f"live angles unavailable ({exc})")
         else:
             self._smoother.reset()
+        outline = float("nan")
+        if cand is not None and self._stats.capturing and self._stats.phase == "front":
+            from .extract import hip_outline_deg
+
+            outline = hip_outline_deg(cand, rgb)
         elapsed = time.perf_counter() - start
-        self._update(t, (w, h), cand, angles, elapsed, n_people=len(cands))
+        self._update(t, (w, h), cand, angles, elapsed, n_people=len(cands), outline_deg=outline)
         return out
 
     def process_av(self, frame: Any) -> Any:
@@ -278,6 +290,7 @@ class LiveAnalyzer:
         elapsed_s: float,
         *,
         n_people: int,
+        outline_deg: float = float("nan"),
     ) -> None:
         now = time.monotonic()
         with self._lock:
@@ -297,7 +310,7 @@ class LiveAnalyzer:
                     self._rec_size = size
                 phase = self._capture.state(t)
                 if phase is not None:
-                    self._record(t, size, cand, n_people)
+                    self._record(t, size, cand, n_people, outline_deg)
                 elif self._capture.finished(t):
                     done = True
             self._stats = LiveStats(
@@ -316,11 +329,13 @@ class LiveAnalyzer:
                 error=s.error,
             )
 
-    def _record(self, t: float, size: tuple[int, int], cand: Any, n_people: int) -> None:
+    def _record(
+        self, t: float, size: tuple[int, int], cand: Any, n_people: int, outline_deg: float = float("nan")
+    ) -> None:
         nan3 = np.full((N_LANDMARKS, 3), np.nan, np.float32)
         nan1 = np.full(N_LANDMARKS, np.nan, np.float32)
         if cand is None:
-            self._rec.append((t, nan3, nan3, nan1, nan1, 0))
+            self._rec.append((t, nan3, nan3, nan1, nan1, 0, float("nan")))
             return
         img = np.array(cand.image_px, np.float32)
         assert self._rec_size is not None
@@ -336,6 +351,7 @@ class LiveAnalyzer:
                 np.array(cand.visibility, np.float32),
                 np.array(cand.presence, np.float32),
                 max(1, n_people),
+                outline_deg,
             )
         )
 
@@ -395,6 +411,7 @@ class LiveAnalyzer:
             fps,
             size,
             people_count=np.array([r[5] for r in rec], np.int16),
+            pelvis_outline_deg=np.array([r[6] for r in rec], np.float32),
             meta={"source": "webcam", "capture_phases": segments},
         )
         if not seq.detected.any():

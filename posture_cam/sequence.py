@@ -33,6 +33,8 @@ import numpy as np
 from .errors import InvalidSequenceError
 from .landmarks import LANDMARK_NAMES, N_LANDMARKS, Landmark, mirror_index
 
+#: Columns added after format 1 was written: a file without them still loads (as all-NaN).
+_OPTIONAL_COLUMNS = frozenset({"pelvis_outline_deg"})
 FORMAT_VERSION = 1
 _IMAGE_COLS = ("x_px", "y_px", "z_px")
 _WORLD_COLS = ("x_m", "y_m", "z_m")
@@ -59,6 +61,10 @@ class PoseSequence:
     frame_index: np.ndarray = None  # type: ignore[assignment]  # (T,) int64 source index
     people_count: np.ndarray = None  # type: ignore[assignment]  # (T,) int16 people seen
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # (T,) float32 frontal pelvic obliquity from the hip OUTLINE in the segmentation mask, image frame
+    # (camera roll not removed), deg, + = subject's right side lower; NaN where not measured
+    # (posture_cam.outline). Optional column: older files read as all-NaN.
+    pelvis_outline_deg: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         img = np.asarray(self.image_px, dtype=np.float32)
@@ -105,7 +111,13 @@ class PoseSequence:
             else np.asarray(self.people_count, np.int16)
         )
         _check(pc.shape == (t,), f"people_count: expected shape ({t},), got {pc.shape}")
-        for frozen in (img, world, vis, pres, ts, fi, pc):
+        po = (
+            np.full(t, np.nan, np.float32)
+            if self.pelvis_outline_deg is None
+            else np.asarray(self.pelvis_outline_deg, np.float32)
+        )
+        _check(po.shape == (t,), f"pelvis_outline_deg: expected shape ({t},), got {po.shape}")
+        for frozen in (img, world, vis, pres, ts, fi, pc, po):
             frozen.setflags(write=False)
         object.__setattr__(self, "image_px", img)
         object.__setattr__(self, "world_m", world)
@@ -116,6 +128,7 @@ class PoseSequence:
         object.__setattr__(self, "fps", float(self.fps))
         object.__setattr__(self, "frame_index", fi)
         object.__setattr__(self, "people_count", pc)
+        object.__setattr__(self, "pelvis_outline_deg", po)
         object.__setattr__(self, "meta", dict(self.meta))
 
     # ------------------------------------------------------------------ construction
@@ -226,6 +239,7 @@ class PoseSequence:
             timestamps_s=self.timestamps_s[s],
             frame_index=self.frame_index[s],
             people_count=self.people_count[s],
+            pelvis_outline_deg=self.pelvis_outline_deg[s],
         )
 
     def mirrored(self) -> PoseSequence:
@@ -257,6 +271,7 @@ class PoseSequence:
             timestamps_s=np.concatenate([p.timestamps_s for p in parts]),
             frame_index=np.concatenate([p.frame_index for p in parts]),
             people_count=np.concatenate([p.people_count for p in parts]),
+            pelvis_outline_deg=np.concatenate([p.pelvis_outline_deg for p in parts]),
         )
 
     # ------------------------------------------------------------------ tables and files
@@ -268,7 +283,7 @@ class PoseSequence:
             cols += [f"{name}_{c}" for c in _IMAGE_COLS]
             cols += [f"{name}_{c}" for c in _WORLD_COLS]
             cols += [f"{name}_visibility", f"{name}_presence"]
-        return cols
+        return cols + ["pelvis_outline_deg"]  # later additions go last: positional readers keep working
 
     def to_table(self) -> dict[str, np.ndarray]:
         """Column name -> 1-D array, in :meth:`columns` order."""
@@ -284,6 +299,7 @@ class PoseSequence:
                 out[f"{name}_{c}"] = self.world_m[:, i, k]
             out[f"{name}_visibility"] = self.visibility[:, i]
             out[f"{name}_presence"] = self.presence[:, i]
+        out["pelvis_outline_deg"] = self.pelvis_outline_deg
         return out
 
     @classmethod
@@ -295,7 +311,7 @@ class PoseSequence:
         frame_size: tuple[int, int],
         meta: Mapping[str, Any] | None = None,
     ) -> PoseSequence:
-        missing = [c for c in cls.columns() if c not in table]
+        missing = [c for c in cls.columns() if c not in table and c not in _OPTIONAL_COLUMNS]
         _check(
             not missing,
             f"table: expected columns {missing[:3]}{'...' if len(missing) > 3 else ''}, not found",
@@ -322,6 +338,11 @@ class PoseSequence:
             frame_size,
             frame_index=np.asarray(table["frame_index"]),
             people_count=np.asarray(table["people_count"]),
+            pelvis_outline_deg=(
+                np.asarray(table["pelvis_outline_deg"], np.float32)
+                if "pelvis_outline_deg" in table
+                else np.full(t, np.nan, np.float32)
+            ),
             meta=meta or {},
         )
 
@@ -398,6 +419,7 @@ class PoseSequence:
                     "timestamps_s",
                     "frame_index",
                     "people_count",
+                    "pelvis_outline_deg",
                 )
             )
         )

@@ -159,3 +159,20 @@ def test_atomic_path_gives_normal_permissions(tmp_path) -> None:
     finally:
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o644
+
+
+def test_pelvis_outline_column_round_trips_and_is_optional(tmp_path) -> None:
+    """The per-frame hip-outline angle survives save/load/slice/concat; files without it still load."""
+    seq = _random_seq(t=6)
+    assert np.isnan(seq.pelvis_outline_deg).all() and seq.pelvis_outline_deg.shape == (6,)
+    outl = np.array([1.5, np.nan, 2.0, 2.5, np.nan, -1.0], np.float32)
+    seq = seq.replace(pelvis_outline_deg=outl)
+    back = PoseSequence.load(seq.save(tmp_path / "l.parquet"))
+    np.testing.assert_array_equal(back.pelvis_outline_deg, outl)
+    assert back == seq
+    assert PoseSequence.concat([seq.slice(0, 2), seq.slice(2)]) == seq
+    old = {k: v for k, v in seq.to_table().items() if k != "pelvis_outline_deg"}  # a format-1 file
+    again = PoseSequence.from_table(old, fps=seq.fps, frame_size=seq.frame_size)
+    assert np.isnan(again.pelvis_outline_deg).all()
+    with pytest.raises(InvalidSequenceError, match="pelvis_outline_deg"):
+        seq.replace(pelvis_outline_deg=np.zeros(3))
