@@ -61,23 +61,108 @@ class _Growable:
 #: A frame looks frontal enough for the hip outline when the shoulders are at least this wide
 #: relative to the trunk length (about 0.7 facing the camera squarely, ~0 in a side view).
 _FRONTAL_SHOULDER_TO_TRUNK = 0.45
+#: The mask pass's person is the followed subject when its hips are within this many trunk lengths.
+_SAME_SUBJECT_MAX_HIP_SHIFT_TRUNK = 0.25
+#: Standing on both feet: ankle heights within this many trunk lengths (a 2 cm leg-length difference
+#: is ~0.04; a raised foot is far more).
+_FEET_LEVEL_MAX_TRUNK = 0.06
 
 
-def hip_outline_deg(cand: PoseCandidate | None, rgb: np.ndarray) -> float:
-    """Hip-outline obliquity of this frame (deg, image frame) or NaN (no mask, not frontal, arms...)."""
-    if cand is None or cand.mask is None:
-        return float("nan")
+def looks_frontal(cand: PoseCandidate | None) -> bool:
+    """Shoulders wide enough, relative to the trunk, for a left/right hip outline to exist."""
+    if cand is None:
+        return False
     xy = cand.image_px[:, :2]
     sh = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]]
     hips = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]]
     if not (np.isfinite(sh).all() and np.isfinite(hips).all()):
-        return float("nan")
+        return False
     trunk = float(np.linalg.norm(sh.mean(axis=0) - hips.mean(axis=0)))
-    if trunk <= 0 or abs(float(sh[0, 0] - sh[1, 0])) < _FRONTAL_SHOULDER_TO_TRUNK * trunk:
-        return float("nan")  # side or oblique view: no left/right hip outline to compare
+    return trunk > 0 and abs(float(sh[0, 0] - sh[1, 0])) >= _FRONTAL_SHOULDER_TO_TRUNK * trunk
+
+
+def both_feet_down(cand: PoseCandidate | None) -> bool:
+    """Ankles level within 0.06 trunk lengths: standing on both feet (a raised leg bends the outline)."""
+    if cand is None:
+        return False
+    xy = cand.image_px[:, :2]
+    ank = xy[[Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]]
+    sh = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean(axis=0)
+    hip = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
+    trunk = float(np.linalg.norm(sh - hip))
+    if not (np.isfinite(ank).all() and np.isfinite(trunk)) or trunk <= 0:
+        return False
+    return abs(float(ank[0, 1] - ank[1, 1])) < _FEET_LEVEL_MAX_TRUNK * trunk
+
+
+def hip_outline_deg(cand: PoseCandidate | None, rgb: np.ndarray) -> float:
+    """Hip-outline obliquity of this frame (deg, raw image frame) from a candidate WITH a mask, or NaN
+    (no mask, not frontal, arms over the hips...); see :mod:`posture_cam.outline`."""
+    if cand is None or cand.mask is None or not looks_frontal(cand) or not both_feet_down(cand):
+        return float("nan")
     from .outline import pelvis_outline_obliquity
 
     return float(pelvis_outline_obliquity(cand.mask, cand.image_px, rgb=rgb).obliquity_deg)
+
+
+class _OutlineSampler:
+    """Runs a second landmarker WITH the person mask on some frontal frames, for the hip outline.
+
+    The mask costs ~25 % more per frame at 1080p, so the main landmarker runs without it and this one
+    (VIDEO mode, so it tracks between samples; created on the first frontal frame) sees at most
+    ``pelvis_outline_per_s`` frames per second, only frames where the followed subject looks frontal
+    and stands on both feet. Of its candidates, the one whose
+    hips are nearest the followed subject's is used.
+    """
+
+    def __init__(self, model_path: str | os.PathLike[str], cfg: ExtractionConfig) -> None:
+        self.model_path = model_path
+        self.cfg = cfg
+        self.enabled = cfg.pelvis_outline and cfg.pelvis_outline_per_s > 0
+        self.period_s = 1.0 / cfg.pelvis_outline_per_s if self.enabled else float("inf")
+        self._adapter: Any = None
+        self._last_t = -np.inf
+
+    def __enter__(self) -> _OutlineSampler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._adapter is not None:
+            self._adapter.close()
+            self._adapter = None
+
+    def measure(self, cand: PoseCandidate | None, rgb: np.ndarray, t_s: float) -> float:
+        due = t_s - self._last_t >= self.period_s
+        if not (self.enabled and due and looks_frontal(cand) and both_feet_down(cand)):
+            return float("nan")
+        assert cand is not None
+        self._last_t = t_s
+        if self._adapter is None:
+            from .pose_adapter import PoseLandmarkerAdapter
+
+            self._adapter = PoseLandmarkerAdapter(
+                self.model_path,
+                num_poses=self.cfg.num_poses,
+                running_mode="video",  # ROI tracking between samples: far cheaper than IMAGE mode
+                min_pose_detection_confidence=self.cfg.min_pose_detection_confidence,
+                min_pose_presence_confidence=self.cfg.min_pose_presence_confidence,
+                min_tracking_confidence=self.cfg.min_tracking_confidence,
+                output_segmentation_masks=True,
+            )
+        found = self._adapter.detect(rgb, t_s * 1000.0)
+        pair = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+        hips = cand.image_px[pair, :2]
+        trunk = float(
+            np.linalg.norm(
+                cand.image_px[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER], :2].mean(0) - hips.mean(0)
+            )
+        )
+        best, best_d = None, _SAME_SUBJECT_MAX_HIP_SHIFT_TRUNK * trunk
+        for c in found:
+            d = float(np.nanmean(np.linalg.norm(c.image_px[pair, :2] - hips, axis=1)))
+            if np.isfinite(d) and d < best_d:  # the followed subject, not a bystander
+                best, best_d = c, d
+        return hip_outline_deg(best, rgb)
 
 
 def extract_sequence(
@@ -131,15 +216,18 @@ def extract_sequence(
     people = _Growable((), np.int16, 0)
     outline = _Growable((), np.float32, np.nan)
     timestamp_fixes = 0
-    with PoseLandmarkerAdapter(
-        model_path,
-        num_poses=cfg.num_poses,
-        running_mode=running_mode,
-        min_pose_detection_confidence=cfg.min_pose_detection_confidence,
-        min_pose_presence_confidence=cfg.min_pose_presence_confidence,
-        min_tracking_confidence=cfg.min_tracking_confidence,
-        output_segmentation_masks=cfg.output_segmentation_masks or cfg.pelvis_outline,
-    ) as adapter:
+    with (
+        PoseLandmarkerAdapter(
+            model_path,
+            num_poses=cfg.num_poses,
+            running_mode=running_mode,
+            min_pose_detection_confidence=cfg.min_pose_detection_confidence,
+            min_pose_presence_confidence=cfg.min_pose_presence_confidence,
+            min_tracking_confidence=cfg.min_tracking_confidence,
+            output_segmentation_masks=cfg.output_segmentation_masks,
+        ) as adapter,
+        _OutlineSampler(model_path, cfg) as outliner,
+    ):
         last_t = -np.inf
         for frame in frames:
             rgb = frame.rgb
@@ -167,7 +255,7 @@ def extract_sequence(
             else:
                 for buf in (img, world, vis, pres):
                     buf.append(np.nan)
-            outline.append(hip_outline_deg(cand, rgb) if cfg.pelvis_outline else np.nan)
+            outline.append(outliner.measure(cand, rgb, t))
             stamps.append(t)
             index.append(int(frame.index))
             people.append(min(tracker.people_, np.iinfo(np.int16).max))

@@ -68,8 +68,9 @@ def wrap_deg(a: np.ndarray | float) -> np.ndarray:
 
 
 #: The hip-outline obliquity replaces the hip-landmark line when it was measured in at least this
-#: share of the frames the landmark line used (otherwise the arms covered the hips too often).
-OUTLINE_MIN_SHARE = 0.5
+#: many quiet-standing front/back frames (extraction samples ~2 frames/s for it; each measured frame
+#: is a valid outline reading with the arms away from the hips).
+OUTLINE_MIN_FRAMES = 3
 
 
 def level_tilt_deg(
@@ -564,9 +565,16 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
         return _with_extra(r, context="quiet_standing", quiet_standing_frames=n_quiet)
 
     pel = standing("pelvic_obliquity_deg", FRONTAL)
-    outl = standing("pelvic_obliquity_outline_deg", FRONTAL)
+    # sampled frames only (~2/s): its own minimum, the view share is checked through the hip line
+    outl = MetricResult.from_series(
+        np.where(quiet, s["pelvic_obliquity_outline_deg"], np.nan),
+        "deg",
+        view_required=FRONTAL,
+        min_frames=OUTLINE_MIN_FRAMES,
+        what="frames with the hip outline",
+    )
     knee_line = MetricResult.from_series(np.where(quiet, s["knee_line_tilt_deg"], np.nan), "deg")
-    if outl.ok and pel.ok and outl.n_frames >= OUTLINE_MIN_SHARE * pel.n_frames:
+    if outl.ok and pel.ok and outl.n_frames >= OUTLINE_MIN_FRAMES:
         m["pelvic_obliquity_deg"] = _with_extra(
             outl,
             low_side=_side_word(outl.value, tol),
@@ -579,7 +587,7 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
         )
     else:
         why = (
-            f"hip outline measured in {outl.n_frames} of {pel.n_frames} frames "
+            f"hip outline measured in {outl.n_frames} frames, {OUTLINE_MIN_FRAMES} needed "
             "(it needs the arms held away from the hips)"
         )
         m["pelvic_obliquity_deg"] = _with_extra(

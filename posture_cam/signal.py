@@ -102,7 +102,7 @@ def _nanmedian_rows(w: np.ndarray) -> np.ndarray:
 
 
 def hampel_columns(
-    x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale: float = 0.0, chunk_rows: int = 2048
+    x: np.ndarray, half_window: int, n_sigmas: float = 3.0, *, min_scale: float = 0.0, chunk_rows: int = 256
 ) -> np.ndarray:
     """:func:`hampel` applied to every column of a (T, C) array at once (time chunked to bound memory)."""
     x = np.asarray(x, np.float64)

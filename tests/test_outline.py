@@ -189,3 +189,31 @@ def test_rgb_refinement_snaps_to_image_edge() -> None:
     r = pelvis_outline_obliquity(coarse, lm, rgb=rgb)
     assert r.ok, r.reason
     assert r.obliquity_deg == pytest.approx(expected, abs=1.0)
+
+
+def _candidate(shoulder_half_width: float, ankle_dy: float):
+    from posture_cam.landmarks import N_LANDMARKS
+    from posture_cam.tracking import PoseCandidate
+
+    px = np.full((N_LANDMARKS, 3), np.nan, np.float32)
+    px[Landmark.LEFT_SHOULDER, :2] = (200 + shoulder_half_width, 100)
+    px[Landmark.RIGHT_SHOULDER, :2] = (200 - shoulder_half_width, 100)
+    px[Landmark.LEFT_HIP, :2] = (220, 200)
+    px[Landmark.RIGHT_HIP, :2] = (180, 200)
+    px[Landmark.LEFT_ANKLE, :2] = (220, 380)
+    px[Landmark.RIGHT_ANKLE, :2] = (180, 380 + ankle_dy)
+    ones = np.ones(N_LANDMARKS, np.float32)
+    return PoseCandidate(px, np.zeros((N_LANDMARKS, 3), np.float32), ones, ones, None)
+
+
+def test_outline_is_only_sampled_facing_the_camera_on_both_feet() -> None:
+    """Side views have no left/right outline; a raised foot bends it: neither is measured."""
+    from posture_cam.extract import both_feet_down, hip_outline_deg, looks_frontal
+
+    trunk = 100.0
+    assert looks_frontal(_candidate(35, 0)) and both_feet_down(_candidate(35, 0))
+    assert not looks_frontal(_candidate(10, 0))  # shoulders 0.2 trunk wide: side/oblique
+    assert both_feet_down(_candidate(35, 0.04 * trunk))  # a ~2 cm leg-length difference
+    assert not both_feet_down(_candidate(35, 0.2 * trunk))  # standing on one leg
+    assert np.isnan(hip_outline_deg(_candidate(35, 0), np.zeros((400, 400, 3), np.uint8)))  # no mask
+    assert not looks_frontal(None) and not both_feet_down(None)
