@@ -273,15 +273,7 @@ def test_leg_swaps_repaired_on_raw_landmarks_before_the_filter():
 def test_raw_sequence_must_match():
     spec = GaitSpec(fps=FPS, bouts=(Bout(1, 2),))
     raw, truth = simulate_gait(spec)
-    short = raw.replace(
-        image_px=raw.image_px[:-1],
-        world_m=raw.world_m[:-1],
-        visibility=raw.visibility[:-1],
-        presence=raw.presence[:-1],
-        timestamps_s=raw.timestamps_s[:-1],
-        frame_index=raw.frame_index[:-1],
-        people_count=raw.people_count[:-1],
-    )
+    short = raw.slice(0, raw.n_frames - 1)
     with pytest.raises(InvalidSequenceError):
         analyze_gait(condition(raw), None, view_per_frame=truth.view_per_frame, raw=short)
     # a conditioned sequence passed as "raw" is ignored (nothing to repair before the filter)

@@ -226,7 +226,11 @@ def analyze_gait(
         side_label_agreement=round(float(np.mean(agreements)), 3) if agreements else None,
     )
     if not walking:
-        reason = "no walking detected" + ("" if bouts else " (the subject does not move across the image)")
+        reason = "no walking detected" + (
+            " (fewer than two plausible, alternating heel strikes)"
+            if bouts
+            else " (the subject neither travels through the image nor steps with alternating legs)"
+        )
         return GaitReport(
             False,
             view,
