@@ -33,7 +33,7 @@ class ExtractionConfig:
         2.0  # after this long without the subject, acquire the main person anew
     )
     subject_max_size_ratio: float = 1.6  # follow only candidates whose body size is within this ratio
-    pelvis_outline: bool = True  # measure the hip outline (segmentation mask) in front/back frames
+    pelvis_outline: bool = False  # EXPERIMENTAL: measure the hip outline (person mask) in front/back frames
     pelvis_outline_per_s: float = 2.0  # ... in at most this many frames per second (a second model pass)
 
 

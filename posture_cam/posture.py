@@ -71,6 +71,11 @@ def wrap_deg(a: np.ndarray | float) -> np.ndarray:
 #: many quiet-standing front/back frames (extraction samples ~2 frames/s for it; each measured frame
 #: is a valid outline reading with the arms away from the hips).
 OUTLINE_MIN_FRAMES = 3
+#: Plausibility guards for the (experimental) outline: a standing pelvic obliquity beyond this is
+#: not a screening finding but a misread (a 2 cm leg-length difference tilts the pelvis ~4-6 deg) ...
+OUTLINE_MAX_ABS_DEG = 10.0
+#: ... and the outline may correct the hip line's under-reading, not contradict it wholesale.
+OUTLINE_MAX_DIFF_FROM_HIP_LINE_DEG = 8.0
 
 
 def level_tilt_deg(
@@ -574,7 +579,14 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
         what="frames with the hip outline",
     )
     knee_line = MetricResult.from_series(np.where(quiet, s["knee_line_tilt_deg"], np.nan), "deg")
-    if outl.ok and pel.ok and outl.n_frames >= OUTLINE_MIN_FRAMES:
+    plausible = (
+        cfg.extraction.pelvis_outline
+        and outl.ok
+        and pel.ok
+        and abs(outl.number) <= OUTLINE_MAX_ABS_DEG
+        and abs(outl.number - pel.number) <= OUTLINE_MAX_DIFF_FROM_HIP_LINE_DEG
+    )
+    if plausible and outl.n_frames >= OUTLINE_MIN_FRAMES:
         m["pelvic_obliquity_deg"] = _with_extra(
             outl,
             low_side=_side_word(outl.value, tol),
@@ -582,22 +594,31 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
             hip_landmark_line_deg=_round(pel.value),
             knee_line_tilt_deg=_round(knee_line.value),
             outline_frames=outl.n_frames,
-            note="from the hip outline in the person mask, which follows the pelvis; reads about 15 % "
-            "low on test figures (docs/metrics.md)",
+            note="EXPERIMENTAL: from the hip outline in the person mask, which follows the pelvis on "
+            "rendered test figures (reads ~15 % low there) but is not validated on real people "
+            "(docs/metrics.md)",
         )
     else:
-        why = (
-            f"hip outline measured in {outl.n_frames} frames, {OUTLINE_MIN_FRAMES} needed "
-            "(it needs the arms held away from the hips)"
-        )
+        if not cfg.extraction.pelvis_outline:
+            why = "hip outline not used (extraction.pelvis_outline is off: experimental)"
+        elif outl.ok and pel.ok and not plausible:
+            why = (
+                f"hip outline read {outl.number:+.1f} deg against the hip line's {pel.number:+.1f} deg: "
+                f"implausible (over {OUTLINE_MAX_ABS_DEG:g} deg, or over "
+                f"{OUTLINE_MAX_DIFF_FROM_HIP_LINE_DEG:g} deg from the hip line), not used"
+            )
+        else:
+            why = (
+                f"hip outline measured in {outl.n_frames} frames, {OUTLINE_MIN_FRAMES} needed "
+                "(it needs the arms held away from the hips)"
+            )
         m["pelvic_obliquity_deg"] = _with_extra(
             pel,
             low_side=_side_word(pel.value, tol),
             method="hip_landmarks",
             knee_line_tilt_deg=_round(knee_line.value),
             outline_not_used=why,
-            note="hip landmarks follow the trunk: under-reports true pelvic obliquity (see docs/metrics.md); "
-            "stand with the arms held slightly away from the hips so the hip outline can be measured",
+            note="hip landmarks follow the trunk: under-reports true pelvic obliquity (see docs/metrics.md)",
         )
     sho = standing("shoulder_obliquity_deg", FRONTAL)
     m["shoulder_obliquity_deg"] = _with_extra(sho, low_side=_side_word(sho.value, tol))

@@ -8,6 +8,7 @@ with an offscreen GL context (as tests/test_synth_render.py).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -58,6 +59,7 @@ def test_compensated_obliquity_from_the_hip_outline(true_deg: float, arms_deg: f
     )
     frames = render_frames(scn)
     cfg = Config()
+    cfg = replace(cfg, extraction=replace(cfg.extraction, pelvis_outline=True))  # experimental: opt-in
     seq = extract_sequence(
         frames_from_iterable(frames, fps=scn.fps),
         fps=scn.fps,
@@ -73,3 +75,29 @@ def test_compensated_obliquity_from_the_hip_outline(true_deg: float, arms_deg: f
         assert m["low_side"] == "right"
     else:  # arms down: the outline cannot be measured, the hip line is used and says why
         assert m["outline_not_used"].startswith("hip outline measured in 0 frames"), m
+
+
+@pytest.mark.parametrize(
+    ("outline_deg", "enabled", "method", "why"),
+    [
+        (4.0, True, "hip_outline", None),
+        (24.5, True, "hip_landmarks", "implausible"),  # what a real oblique T-pose clip read
+        (4.0, False, "hip_landmarks", "is off"),
+        (float("nan"), True, "hip_landmarks", "measured in 0 frames"),
+    ],
+)
+def test_outline_is_used_only_when_enabled_and_plausible(outline_deg, enabled, method, why) -> None:
+    from posture_cam.posture import analyze_posture
+    from posture_cam.simulate.posture import simulate_posture
+
+    seq = simulate_posture(view="front", duration_s=2.0, pelvic_obliquity_deg=0.5)
+    seq = seq.replace(pelvis_outline_deg=np.full(seq.n_frames, outline_deg, np.float32))
+    cfg = Config()
+    cfg = replace(cfg, extraction=replace(cfg.extraction, pelvis_outline=enabled))
+    m = analyze_posture(seq, cfg).to_json()["metrics"]["pelvic_obliquity_deg"]
+    assert m["method"] == method, m
+    if method == "hip_outline":
+        assert m["value"] == pytest.approx(outline_deg, abs=0.01) and "EXPERIMENTAL" in m["note"]
+        assert m["hip_landmark_line_deg"] == pytest.approx(0.5, abs=0.2)
+    else:
+        assert m["value"] == pytest.approx(0.5, abs=0.2) and why in m["outline_not_used"], m
