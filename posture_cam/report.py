@@ -304,6 +304,34 @@ def steps_frame(result: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(steps)
 
 
+_DIRECTION_WORDS = {
+    "image_right": "to the right of the image",
+    "image_left": "to the left of the image",
+    "towards_camera": "towards the camera",
+    "away_from_camera": "away from the camera",
+}
+
+
+def bout_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per walking bout in plain words: when, seen from where, which way, and whether the
+    body travelled (over ground) or not (treadmill or a camera following the walker)."""
+    rows = []
+    for b in (result.get("gait") or {}).get("bouts") or []:
+        if not isinstance(b, Mapping):
+            continue
+        rows.append(
+            {
+                "from (s)": b.get("start_s"),
+                "to (s)": b.get("end_s"),
+                "view": b.get("view"),
+                "direction": _DIRECTION_WORDS.get(str(b.get("direction")), b.get("direction")),
+                "walking": "backwards" if b.get("backwards") else "forwards",
+                "travel": "none (treadmill or following camera)" if b.get("stationary") else "over ground",
+            }
+        )
+    return rows
+
+
 def no_gait_reason(result: Mapping[str, Any]) -> str:
     gait = result.get("gait") or {}
     if not gait.get("walking_detected"):
@@ -605,6 +633,9 @@ def build_html(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_
     parts.append(_table(metric_rows(res), ["group", "metric", "value", "unit", "iqr", "frames", "note"]))
     parts.append("<h2>Not assessed</h2>")
     parts.append(_table(not_assessed(res), ["group", "metric", "reason", "view needed"]))
+    bouts = bout_rows(res)
+    if bouts:
+        parts.append("<h2>Walking bouts</h2>" + _table(bouts, list(bouts[0])))
     steps = steps_frame(res)
     if len(steps):
         parts.append("<h2>Steps</h2>" + _table(steps.to_dict("records"), list(steps.columns)))
@@ -751,6 +782,16 @@ def build_pdf(out_dir: Path, *, result: Mapping[str, Any] | None = None, n_key_f
     )
     heading("Not assessed, and why")
     _pdf_table(pdf, not_assessed(res), [("metric", 0.32), ("reason", 0.48), ("view needed", 0.2)], width)
+    bouts = bout_rows(res)
+    if bouts:
+        heading("Walking bouts")
+        _pdf_table(
+            pdf,
+            bouts,
+            [("from (s)", 0.1), ("to (s)", 0.1), ("view", 0.12), ("direction", 0.25), ("walking", 0.13),
+             ("travel", 0.3)],
+            width,
+        )  # fmt: skip
     steps = steps_frame(res)
     if len(steps):
         heading("Steps")

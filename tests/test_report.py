@@ -199,3 +199,30 @@ def test_missing_result_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(OutputError, match="result.json not found"):
         report.build_html(tmp_path)
+
+
+def test_walking_bouts_in_plain_words(analysis_dir: Path, tmp_path: Path) -> None:
+    """A treadmill bout and a backwards bout read as such in the tables, the HTML and the PDF."""
+    from posture_cam.gait import analyze_gait
+    from posture_cam.simulate.gait import Bout, GaitSpec, simulate_gait
+
+    seq, truth = simulate_gait(GaitSpec(bouts=(Bout(1, 6),), treadmill=True))
+    gait = analyze_gait(seq, None, view_per_frame=truth.view_per_frame).to_json()
+    rows = report.bout_rows({"gait": gait})
+    assert len(rows) == 1 and rows[0]["travel"].startswith("none (treadmill")
+    assert rows[0]["walking"] == "forwards" and rows[0]["direction"] == "to the right of the image"
+    back = {"gait": {"bouts": [{"start_s": 0.0, "end_s": 2.0, "view": "side", "direction": "image_left",
+                                "backwards": True, "stationary": False}]}}  # fmt: skip
+    assert report.bout_rows(back)[0] | {} == {
+        "from (s)": 0.0, "to (s)": 2.0, "view": "side", "direction": "to the left of the image",
+        "walking": "backwards", "travel": "over ground",
+    }  # fmt: skip
+    folder = tmp_path / "with_gait"
+    shutil.copytree(analysis_dir, folder)
+    res = json.loads((folder / "result.json").read_text())
+    res["gait"] = json.loads(json.dumps(gait, default=float))
+    (folder / "result.json").write_text(json.dumps(res))
+    html_path, pdf_path = report.write_reports(folder)
+    html = html_path.read_text()
+    assert "<h2>Walking bouts</h2>" in html and "treadmill or following camera" in html
+    assert pdf_path.read_bytes()[:5] == b"%PDF-"

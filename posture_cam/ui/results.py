@@ -56,6 +56,10 @@ def render_result(result: dict[str, Any], out_dir: Path | None, *, key: str = "r
         else:
             st.info("No measurements in this result.")
     with tabs[4]:
+        bouts = report.bout_rows(result)
+        if bouts:
+            st.caption("Walking bouts (turns and standing between them are left out of the step statistics)")
+            st.dataframe(pd.DataFrame(bouts), hide_index=True, use_container_width=True)
         steps = report.steps_frame(result)
         if len(steps):
             st.dataframe(steps, hide_index=True, use_container_width=True)
