@@ -68,17 +68,21 @@ _SAME_SUBJECT_MAX_HIP_SHIFT_TRUNK = 0.25
 _FEET_LEVEL_MAX_TRUNK = 0.06
 
 
+def _trunk_px(xy: np.ndarray) -> float:
+    """Shoulder-midpoint to hip-midpoint distance (px) of (33, 2) points; NaN when either is missing."""
+    sh = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean(axis=0)
+    hip = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
+    return float(np.linalg.norm(sh - hip))
+
+
 def looks_frontal(cand: PoseCandidate | None) -> bool:
     """Shoulders wide enough, relative to the trunk, for a left/right hip outline to exist."""
     if cand is None:
         return False
     xy = cand.image_px[:, :2]
-    sh = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]]
-    hips = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]]
-    if not (np.isfinite(sh).all() and np.isfinite(hips).all()):
-        return False
-    trunk = float(np.linalg.norm(sh.mean(axis=0) - hips.mean(axis=0)))
-    return trunk > 0 and abs(float(sh[0, 0] - sh[1, 0])) >= _FRONTAL_SHOULDER_TO_TRUNK * trunk
+    trunk = _trunk_px(xy)
+    width = abs(float(xy[Landmark.LEFT_SHOULDER, 0] - xy[Landmark.RIGHT_SHOULDER, 0]))
+    return bool(trunk > 0 and width >= _FRONTAL_SHOULDER_TO_TRUNK * trunk)  # False for NaN
 
 
 def both_feet_down(cand: PoseCandidate | None) -> bool:
@@ -86,13 +90,9 @@ def both_feet_down(cand: PoseCandidate | None) -> bool:
     if cand is None:
         return False
     xy = cand.image_px[:, :2]
-    ank = xy[[Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]]
-    sh = xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]].mean(axis=0)
-    hip = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
-    trunk = float(np.linalg.norm(sh - hip))
-    if not (np.isfinite(ank).all() and np.isfinite(trunk)) or trunk <= 0:
-        return False
-    return abs(float(ank[0, 1] - ank[1, 1])) < _FEET_LEVEL_MAX_TRUNK * trunk
+    trunk = _trunk_px(xy)
+    dy = abs(float(xy[Landmark.LEFT_ANKLE, 1] - xy[Landmark.RIGHT_ANKLE, 1]))
+    return bool(trunk > 0 and dy < _FEET_LEVEL_MAX_TRUNK * trunk)  # False for NaN
 
 
 def hip_outline_deg(cand: PoseCandidate | None, rgb: np.ndarray) -> float:
@@ -111,8 +111,8 @@ class _OutlineSampler:
     The mask costs ~25 % more per frame at 1080p, so the main landmarker runs without it and this one
     (VIDEO mode, so it tracks between samples; created on the first frontal frame) sees at most
     ``pelvis_outline_per_s`` frames per second, only frames where the followed subject looks frontal
-    and stands on both feet. Of its candidates, the one whose
-    hips are nearest the followed subject's is used.
+    and stands on both feet. Of its candidates, the one whose hips are nearest the followed
+    subject's is used.
     """
 
     def __init__(self, model_path: str | os.PathLike[str], cfg: ExtractionConfig) -> None:
@@ -140,24 +140,16 @@ class _OutlineSampler:
         if self._adapter is None:
             from .pose_adapter import PoseLandmarkerAdapter
 
-            self._adapter = PoseLandmarkerAdapter(
+            self._adapter = PoseLandmarkerAdapter.from_config(
                 self.model_path,
-                num_poses=self.cfg.num_poses,
+                self.cfg,
                 running_mode="video",  # ROI tracking between samples: far cheaper than IMAGE mode
-                min_pose_detection_confidence=self.cfg.min_pose_detection_confidence,
-                min_pose_presence_confidence=self.cfg.min_pose_presence_confidence,
-                min_tracking_confidence=self.cfg.min_tracking_confidence,
                 output_segmentation_masks=True,
             )
         found = self._adapter.detect(rgb, t_s * 1000.0)
         pair = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
         hips = cand.image_px[pair, :2]
-        trunk = float(
-            np.linalg.norm(
-                cand.image_px[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER], :2].mean(0) - hips.mean(0)
-            )
-        )
-        best, best_d = None, _SAME_SUBJECT_MAX_HIP_SHIFT_TRUNK * trunk
+        best, best_d = None, _SAME_SUBJECT_MAX_HIP_SHIFT_TRUNK * _trunk_px(cand.image_px[:, :2])
         for c in found:
             d = float(np.nanmean(np.linalg.norm(c.image_px[pair, :2] - hips, axis=1)))
             if np.isfinite(d) and d < best_d:  # the followed subject, not a bystander
@@ -217,15 +209,7 @@ def extract_sequence(
     outline = _Growable((), np.float32, np.nan)
     timestamp_fixes = 0
     with (
-        PoseLandmarkerAdapter(
-            model_path,
-            num_poses=cfg.num_poses,
-            running_mode=running_mode,
-            min_pose_detection_confidence=cfg.min_pose_detection_confidence,
-            min_pose_presence_confidence=cfg.min_pose_presence_confidence,
-            min_tracking_confidence=cfg.min_tracking_confidence,
-            output_segmentation_masks=cfg.output_segmentation_masks,
-        ) as adapter,
+        PoseLandmarkerAdapter.from_config(model_path, cfg, running_mode=running_mode) as adapter,
         _OutlineSampler(model_path, cfg) as outliner,
     ):
         last_t = -np.inf

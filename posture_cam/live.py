@@ -203,14 +203,12 @@ class LiveAnalyzer:
 
             path = self.model_path or str(resolve_model(self.config.extraction.model).path)
             ex = self.config.extraction
-            self._detector = PoseLandmarkerAdapter(
+            self._detector = PoseLandmarkerAdapter.from_config(
                 path,
-                num_poses=1,
+                ex,
                 running_mode="live",
-                min_pose_detection_confidence=ex.min_pose_detection_confidence,
-                min_pose_presence_confidence=ex.min_pose_presence_confidence,
-                min_tracking_confidence=ex.min_tracking_confidence,
-                # the person mask gives the hip outline during the front phase (pelvic obliquity)
+                num_poses=1,
+                # the person mask gives the hip outline during the front phase (opt-in, experimental)
                 output_segmentation_masks=ex.pelvis_outline,
             )
         return self._detector

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .config import ExtractionConfig
 from .errors import InvalidFrameError, ModelError
 from .landmarks import N_LANDMARKS
 from .tracking import PoseCandidate
@@ -138,6 +139,31 @@ class PoseLandmarkerAdapter:
         self.frames_ = 0
 
     # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def from_config(
+        cls,
+        model_path: str | os.PathLike[str],
+        cfg: ExtractionConfig,
+        *,
+        running_mode: str = "video",
+        num_poses: int | None = None,
+        output_segmentation_masks: bool | None = None,
+    ) -> PoseLandmarkerAdapter:
+        """An adapter with the confidences (and, unless given, pose count and masks) of ``cfg``."""
+        return cls(
+            model_path,
+            num_poses=cfg.num_poses if num_poses is None else num_poses,
+            running_mode=running_mode,
+            min_pose_detection_confidence=cfg.min_pose_detection_confidence,
+            min_pose_presence_confidence=cfg.min_pose_presence_confidence,
+            min_tracking_confidence=cfg.min_tracking_confidence,
+            output_segmentation_masks=(
+                cfg.output_segmentation_masks
+                if output_segmentation_masks is None
+                else output_segmentation_masks
+            ),
+        )
+
     def close(self) -> None:
         """Release the landmarker (idempotent)."""
         lm = getattr(self, "_landmarker", None)

@@ -522,15 +522,16 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
         c7_above_fraction=cfg.posture.c7_above_shoulder_fraction_height,
         c7_behind_fraction=cfg.posture.c7_behind_shoulder_fraction_height,
     )
-    s["pelvic_obliquity_outline_deg"] = np.where(
-        np.isin(view.per_frame, FRONTAL),
-        level_tilt_deg(
-            cond.pelvis_outline_deg,
-            cond.image_px[:, L.RIGHT_HIP, 0] - cond.image_px[:, L.LEFT_HIP, 0],
-            cal.roll_deg,
-        ),
-        np.nan,
-    )
+    if cfg.extraction.pelvis_outline:  # experimental, opt-in: no empty column otherwise
+        s["pelvic_obliquity_outline_deg"] = np.where(
+            np.isin(view.per_frame, FRONTAL),
+            level_tilt_deg(
+                cond.pelvis_outline_deg,
+                cond.image_px[:, L.RIGHT_HIP, 0] - cond.image_px[:, L.LEFT_HIP, 0],
+                cal.roll_deg,
+            ),
+            np.nan,
+        )
     pc = cfg.posture
     quiet = quiet_standing_mask(
         xy,
@@ -572,7 +573,7 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
     pel = standing("pelvic_obliquity_deg", FRONTAL)
     # sampled frames only (~2/s): its own minimum, the view share is checked through the hip line
     outl = MetricResult.from_series(
-        np.where(quiet, s["pelvic_obliquity_outline_deg"], np.nan),
+        np.where(quiet, s.get("pelvic_obliquity_outline_deg", np.nan), np.nan),
         "deg",
         view_required=FRONTAL,
         min_frames=OUTLINE_MIN_FRAMES,

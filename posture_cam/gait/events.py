@@ -14,9 +14,6 @@
   relative to the other foot and to the mid-hip, in body heights, so a camera that follows the walker
   and a walker approaching or receding (perspective) cancel out; one swing per peak of a foot's swing
   activity, toe off / heel strike where the activity leaves / returns to the stance level.
-* ``FootVelocityEventDetector`` (front/back view, static camera only): the absolute image speed of
-  the foot falls below an adaptive threshold at contact and rises above it at foot off. Kept as the
-  baseline the excursion detector was measured against (docs/gait.md).
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.ndimage import percentile_filter
 from scipy.signal import find_peaks, savgol_filter
 
 from ._signals import central_velocity, nan_moving_median
@@ -281,112 +277,6 @@ def _time_at(ts: np.ndarray, pos: float) -> float:
     return float(np.interp(pos, np.arange(ts.size), ts))
 
 
-# ------------------------------------------------------------------ front/back view: foot velocity
-@dataclass(frozen=True)
-class FootVelocityInput:
-    """One bout: foot centre (T, 2 feet, 2) px, body height (T,) px, visibility (T, 2), timestamps."""
-
-    foot_px: np.ndarray
-    body_height_px: np.ndarray
-    visibility: np.ndarray
-    timestamps_s: np.ndarray
-    offset: int = 0
-    bout: int = 0
-
-
-class FootVelocityEventDetector:
-    """Front/back-view events: contact when the foot stops moving in the image, foot off when it starts.
-
-    Speeds are in body heights per second. A foot is "moving" where its speed exceeds
-    ``low_fraction`` of the local 90th-percentile speed (running window ``window_s``, never below
-    ``min_threshold_body_heights_per_s``, the noise floor); a moving run counts as a swing only if it
-    also exceeds ``high_fraction`` of that level (hysteresis), and phases shorter than ``min_phase_s``
-    are merged into their neighbours (mid-swing, lift and approach can cancel for a frame).
-    """
-
-    def __init__(
-        self,
-        *,
-        low_fraction: float = 0.12,
-        high_fraction: float = 0.4,
-        min_threshold_body_heights_per_s: float = 0.03,
-        window_s: float = 1.5,
-        min_phase_s: float = 0.1,
-    ) -> None:
-        self.low_fraction = low_fraction
-        self.high_fraction = high_fraction
-        self.min_threshold_body_heights_per_s = min_threshold_body_heights_per_s
-        self.window_s = window_s
-        self.min_phase_s = min_phase_s
-
-    def detect(self, data: FootVelocityInput, *, sampling_rate_hz: float) -> FootVelocityEventDetector:
-        h = np.asarray(data.body_height_px, dtype=np.float64)
-        speed = np.linalg.norm(central_velocity(data.foot_px, sampling_rate_hz), axis=2) / h[:, None]
-        self.speed_ = speed
-        self.events_ = _swing_phase_events(
-            speed,
-            data.visibility,
-            data.timestamps_s,
-            offset=data.offset,
-            bout=data.bout,
-            sampling_rate_hz=sampling_rate_hz,
-            low_fraction=self.low_fraction,
-            high_fraction=self.high_fraction,
-            min_threshold=self.min_threshold_body_heights_per_s,
-            window_s=self.window_s,
-            min_phase_s=self.min_phase_s,
-        )
-        return self
-
-
-def _swing_phase_events(
-    speed: np.ndarray,
-    visibility: np.ndarray,
-    timestamps_s: np.ndarray,
-    *,
-    offset: int,
-    bout: int,
-    sampling_rate_hz: float,
-    low_fraction: float,
-    high_fraction: float,
-    min_threshold: float,
-    window_s: float,
-    min_phase_s: float,
-) -> list[GaitEvent]:
-    """Contact / foot off per foot from a (T, 2) swing-activity signal (body heights/s).
-
-    A foot is "moving" where the signal exceeds ``low_fraction`` of its running 90th percentile
-    (window ``window_s``, floor ``min_threshold``); a moving run counts only if it also exceeds
-    ``high_fraction`` of that level (hysteresis); phases shorter than ``min_phase_s`` are merged.
-    Moving -> still = heel strike, still -> moving = toe off, at the sub-frame threshold crossing.
-    """
-    min_len = max(1, int(round(min_phase_s * sampling_rate_hz)))
-    win = max(3, int(round(window_s * sampling_rate_hz)))
-    events: list[GaitEvent] = []
-    for k, foot in enumerate(FEET):
-        s = speed[:, k]
-        ok = np.isfinite(s)
-        if ok.sum() < 5:
-            continue
-        filled = np.interp(np.arange(s.size), np.flatnonzero(ok), s[ok])
-        level = percentile_filter(filled, 90, size=win, mode="nearest")
-        low = np.maximum(min_threshold, low_fraction * level)
-        high = np.maximum(2 * min_threshold, high_fraction * level)
-        still = _clean_phases(filled < low, min_len)
-        still = _drop_weak_swings(still, filled > high)
-        for i in np.flatnonzero(np.diff(still.astype(int)) != 0):
-            typ = "heel_strike" if still[i + 1] else "toe_off"
-            pos = _crossing(filled, i, float(low[i]))
-            vis = visibility[i + 1, k]
-            contrast = float(np.clip((level[i] - low[i]) / (level[i] + 1e-9) / (1 - low_fraction), 0, 1))
-            conf = contrast * (float(np.clip(vis, 0, 1)) if np.isfinite(vis) else 0.5)
-            conf *= 1.0 if ok[i] and ok[i + 1] else 0.5
-            events.append(
-                GaitEvent(offset + int(round(pos)), _time_at(timestamps_s, pos), foot, typ, conf, bout)
-            )
-    return sorted(events, key=lambda e: e.time_s)
-
-
 # ------------------------------------------------------------------ front/back view: relative foot motion
 @dataclass(frozen=True)
 class FootExcursionInput:
@@ -597,30 +487,6 @@ def smooth_velocity(x: np.ndarray, rate_hz: float, *, window_s: float) -> np.nda
             ok, savgol_filter(filled, win, 2, deriv=1, delta=1.0 / rate_hz, mode="interp"), np.nan
         )
     return out.reshape(x.shape)
-
-
-def _drop_weak_swings(still: np.ndarray, strong: np.ndarray) -> np.ndarray:
-    """Moving runs without any strong sample are noise: mark them still."""
-    out = still.copy()
-    cut = np.flatnonzero(np.diff(out.astype(int))) + 1
-    starts = np.concatenate([[0], cut])
-    stops = np.concatenate([cut, [out.size]])
-    for s, e in zip(starts, stops, strict=True):
-        if not out[s] and not strong[s:e].any():
-            out[s:e] = True
-    return out
-
-
-def _clean_phases(still: np.ndarray, min_len: int) -> np.ndarray:
-    """Merge runs shorter than ``min_len`` frames (not at the edges) into the surrounding phase."""
-    out = still.copy()
-    cut = np.flatnonzero(np.diff(out.astype(int))) + 1
-    starts = np.concatenate([[0], cut])
-    stops = np.concatenate([cut, [out.size]])
-    for s, e in zip(starts, stops, strict=True):
-        if e - s < min_len and s > 0 and e < out.size:
-            out[s:e] = ~out[s]
-    return out
 
 
 def _crossing(s: np.ndarray, i: int, thr: float) -> float:

@@ -108,6 +108,7 @@ class WalkingBoutDetector:
         known = np.isin(fam, ("side", "frontal"))
         moving = np.isfinite(prog) & (np.abs(prog) > thr) & known
         sign = np.where(moving, np.sign(prog), 0).astype(int)
+        self.standing_ = _standing(data, sampling_rate_hz, win, self.standing_max_speed_body_heights_per_s)
         self.stepping_ = np.zeros(len(prog), bool)
         if data.facing is not None:
             self.stepping_ = stepping(
@@ -122,8 +123,7 @@ class WalkingBoutDetector:
             # half a window: grow the runs back by that much, but never into standing still
             half = int(round(0.5 * self.stepping_window_s * sampling_rate_hz))
             grown = _dilate(self.stepping_, half)
-            still = _standing(data, sampling_rate_hz, win, self.standing_max_speed_body_heights_per_s)
-            in_place = grown & ~still & ~moving & known
+            in_place = grown & ~self.standing_ & ~moving & known
             # a turn between two bouts also steps without travelling, but for a second or two; only a
             # longer run counts as walking in place (treadmill, following camera)
             min_in_place = int(np.ceil(self.stationary_min_duration_s * sampling_rate_hz))
@@ -138,7 +138,6 @@ class WalkingBoutDetector:
             if d != 0 and e - s >= min_len
         ]
         self.progression_ = prog
-        self.standing_ = _standing(data, sampling_rate_hz, win, self.standing_max_speed_body_heights_per_s)
         self.turning_ = _turns(self.bouts_, self.standing_, len(prog))
         return self
 
