@@ -343,15 +343,20 @@ def analyze_file(
     *,
     subject: SubjectInfo | None = None,
     progress: ProgressFn | None = None,
+    sha256: str | None = None,
 ) -> AnalysisResult:
-    """Analyse one video or image file into ``out_dir``. Raises ``posture_cam.errors`` exceptions."""
+    """Analyse one video or image file into ``out_dir``. Raises ``posture_cam.errors`` exceptions.
+
+    ``sha256``: the file's hash if the caller already has it (a batch hashes every input to decide
+    what to skip), so the file is not read twice for it.
+    """
     from .extract import extract_sequence
     from .model_bundle import resolve_model
     from .video import iter_frames, probe
 
     cfg = resolve_config(config, subject)
     out = check_output_dir(out_dir)
-    info = probe(path, cfg.extraction)
+    info = probe(path, cfg.extraction, sha256=sha256)
     model = resolve_model(cfg.extraction.model)
     warnings = list(getattr(info, "warnings", []) or [])
     stage = _Staging(out)

@@ -280,7 +280,7 @@ class BatchRunner:
                 info.duration_s, chunk_threshold_s=self.opt.chunk_long_videos_s, workers=self.workers
             )
         if n == 1:
-            self._submit(run_recording, RecordingTask(rec, cfg, str(work)), state)
+            self._submit(run_recording, RecordingTask(rec, cfg, str(work), state.sha256), state)
             return
         state.info = info
         state.plans = plan_chunks(info.duration_s, n, fps=info.fps, overlap_s=self.opt.overlap_s)

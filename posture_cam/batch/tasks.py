@@ -46,6 +46,7 @@ class RecordingTask:
     rec: Recording
     config: Config  # resolved for this recording (subject height applied)
     work_dir: str
+    sha256: str | None = None  # the parent's hash of the input (None = hash here)
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,9 @@ def run_recording(task: RecordingTask) -> Outcome:
     try:
         from ..pipeline import analyze_file
 
-        res = analyze_file(task.rec.path, task.work_dir, task.config, subject=_subject(task.rec))
+        res = analyze_file(
+            task.rec.path, task.work_dir, task.config, subject=_subject(task.rec), sha256=task.sha256
+        )
         return Outcome(
             task.rec.name,
             True,
