@@ -21,12 +21,16 @@ towards the camera), must last ``stationary_min_duration_s`` (longer than a turn
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._signals import central_velocity, nan_moving_mean
+from ..config import GaitConfig
+from ..errors import InvalidSequenceError
+from ..sequence import PoseSequence
+from ._signals import body_height_px_per_frame, central_velocity, leg_array, nan_moving_mean, view_family
 
 
 @dataclass(frozen=True)
@@ -256,3 +260,73 @@ def segments_json(
         }
         for s, e, k in _runs(kind)
     ]
+
+
+@dataclass(frozen=True, eq=False)
+class WalkingSegmentation:
+    """The walking found in one recording: ``bouts_`` (straight bouts, in time order), ``standing_``
+    and ``turning_`` ((T,) bool masks), ``progression_`` ((T,) signed progression, see
+    :func:`_progression`) and ``stepping_`` ((T,) bool legs alternating)."""
+
+    bouts_: list[WalkingBout]
+    standing_: np.ndarray
+    turning_: np.ndarray
+    progression_: np.ndarray
+    stepping_: np.ndarray
+
+
+def facing_per_frame(legs: np.ndarray, family: np.ndarray, views: np.ndarray) -> np.ndarray:
+    """(T,) +1/-1/0 per frame: side view +1 = facing image right (toes ahead of heels to the right,
+    both feet averaged); front/back view +1 = facing the camera; 0 = unknown. ``legs``: (T, 2, 5, 2)
+    from :func:`~posture_cam.gait._signals.leg_array`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        toe_ahead = np.nanmean(legs[:, :, 4, 0] - legs[:, :, 3, 0], axis=1)
+    side = np.sign(np.nan_to_num(toe_ahead))
+    frontal = np.where(views == "front", 1.0, np.where(views == "back", -1.0, 0.0))
+    return np.where(family == "side", side, np.where(family == "frontal", frontal, 0.0)).astype(int)
+
+
+def find_walking(
+    seq: PoseSequence,
+    views: Sequence[str] | np.ndarray,
+    body_height_px: np.ndarray | None,
+    cfg: GaitConfig,
+    *,
+    sampling_rate_hz: float,
+) -> WalkingSegmentation:
+    """Walking bouts, standing and turning frames of a prepared (leg-swap repaired, conditioned)
+    sequence. ``views``: (T,) posture_cam view labels; ``body_height_px``: (T,) per-frame body height
+    in pixels (NaN = unknown; None = estimate it here). Raises InvalidSequenceError when the view
+    labels or heights do not match the sequence or the rate is not positive."""
+    n = seq.n_frames
+    v = np.asarray(views, dtype=object)
+    if v.shape != (n,):
+        raise InvalidSequenceError(f"views: expected shape ({n},), got {v.shape}")
+    if not (np.isfinite(sampling_rate_hz) and sampling_rate_hz > 0):
+        raise InvalidSequenceError(f"sampling_rate_hz: expected a positive number, got {sampling_rate_hz}")
+    if body_height_px is None:
+        h = body_height_px_per_frame(seq, smooth_frames=max(3, int(round(sampling_rate_hz))))
+    else:
+        h = np.asarray(body_height_px, dtype=np.float64)
+        if h.shape != (n,):
+            raise InvalidSequenceError(f"body_height_px: expected shape ({n},), got {h.shape}")
+    if n < 3 or not seq.detected.any():
+        z = np.zeros(n, bool)
+        return WalkingSegmentation([], z, z.copy(), np.full(n, np.nan), z.copy())
+    fam = view_family(v)
+    legs = leg_array(seq)
+    mid_hip = 0.5 * (legs[:, 0, 0] + legs[:, 1, 0])
+    with warnings.catch_warnings():  # frames without foot points stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        feet = np.nanmean(legs[:, :, 2:5], axis=2)
+    det = WalkingBoutDetector(
+        min_speed_body_heights_per_s=cfg.walking_min_speed_body_heights_per_s,
+        min_scale_rate_per_s=cfg.walking_min_scale_rate_per_s,
+        min_duration_s=cfg.walking_min_duration_s,
+        standing_max_speed_body_heights_per_s=cfg.standing_max_speed_body_heights_per_s,
+    ).detect(
+        SegmentationInput(mid_hip, h, fam, feet, facing_per_frame(legs, fam, v)),
+        sampling_rate_hz=sampling_rate_hz,
+    )
+    return WalkingSegmentation(det.bouts_, det.standing_, det.turning_, det.progression_, det.stepping_)
