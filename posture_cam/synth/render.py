@@ -235,6 +235,9 @@ class Room:
     centre_xz: tuple[float, float] = (0.0, 0.0)
     half_size_m: float = 7.0
     wall_height_m: float = 3.0
+    # vertical posts (door frames, pillars) standing on the floor at these (x, z) world positions,
+    # 0.1 m square, wall height: the scene's verticals for camera-roll tests (posture_cam.scene)
+    posts_xz: tuple[tuple[float, float], ...] = ()
 
 
 class Renderer:
@@ -293,6 +296,11 @@ class Renderer:
             w.apply_translation([cx + dx, wh / 2, cz + dz])
             w.visual.vertex_colors = [205, 200, 190, 255]
             parts.append(w)
+        for px, pz in room.posts_xz:
+            post = tm.creation.box(extents=[0.1, wh, 0.1])
+            post.apply_translation([px, wh / 2, pz])
+            post.visual.vertex_colors = [95, 75, 60, 255]
+            parts.append(post)
         for p in parts:
             self.scene.add(pr.Mesh.from_trimesh(p, smooth=False))
 
