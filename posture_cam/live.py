@@ -29,6 +29,7 @@ import numpy as np
 
 from .config import Config
 from .errors import NoPersonDetectedError
+from .guided import CheckedCapture, Observation, observe
 from .landmarks import N_LANDMARKS
 from .sequence import PoseSequence
 
@@ -131,6 +132,7 @@ class LiveStats:
     captured_frames: int = 0
     capture_done: bool = False
     error: str | None = None
+    guide: Mapping[str, Any] | None = None  # checked capture (posture_cam.guided): step, hint, failure
 
 
 AnglesFn = Callable[[np.ndarray, tuple[int, int]], dict[str, Any]]
@@ -180,7 +182,7 @@ class LiveAnalyzer:
         self._detect_lock = threading.Lock()  # model creation and detect (worker vs warm-up thread)
         self._stats = LiveStats()
         self._recent: deque[tuple[float, float]] = deque(maxlen=120)  # (wall time, processing s)
-        self._capture: GuidedCapture | None = None
+        self._capture: GuidedCapture | CheckedCapture | None = None
         self._rec: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float]] = []
         self._rec_size: tuple[int, int] | None = None
         self._last_t_s: float | None = None
@@ -306,6 +308,8 @@ class LiveAnalyzer:
                 if self._capture.t0_s is None:
                     self._capture.start(t)
                     self._rec_size = size
+                if isinstance(self._capture, CheckedCapture):  # advance only on the pose it asks for
+                    self._capture.observe(_observation(t, cand, size, angles))
                 phase = self._capture.state(t)
                 if phase is not None:
                     self._record(t, size, cand, n_people, outline_deg)
@@ -325,6 +329,7 @@ class LiveAnalyzer:
                 captured_frames=len(self._rec),
                 capture_done=done,
                 error=s.error,
+                guide=self._capture.snapshot(t) if isinstance(self._capture, CheckedCapture) else None,
             )
 
     def _record(
@@ -359,11 +364,19 @@ class LiveAnalyzer:
             return self._stats
 
     def start_capture(
-        self, *, include_optional: bool = True, phases: Sequence[Phase] = DEFAULT_PHASES
+        self,
+        *,
+        include_optional: bool = True,
+        phases: Sequence[Phase] = DEFAULT_PHASES,
+        checked: bool = False,
     ) -> None:
-        """Begin a guided capture at the next frame (drops any earlier recording)."""
+        """Begin a guided capture at the next frame (drops any earlier recording). ``checked``: each
+        phase waits until its pose is held (:class:`posture_cam.guided.CheckedCapture`), not a timer."""
         with self._lock:
-            self._capture = GuidedCapture(phases, include_optional=include_optional)
+            if checked:
+                self._capture = CheckedCapture(include_optional=include_optional)
+            else:
+                self._capture = GuidedCapture(phases, include_optional=include_optional)
             self._rec = []
             self._rec_size = None
             self._stats = _replace(self._stats, capture_done=False, captured_frames=0)
@@ -380,6 +393,7 @@ class LiveAnalyzer:
                 phase=None,
                 instruction=None,
                 phase_remaining_s=None,
+                guide=None,
             )
 
     def capture_segments(self) -> list[dict[str, Any]]:
@@ -418,6 +432,13 @@ class LiveAnalyzer:
                 "whole body is in view and try again"
             )
         return seq
+
+
+def _observation(t: float, cand: Any, size: tuple[int, int], angles: Mapping[str, Any]) -> Observation:
+    """What this frame shows for the checked capture (nobody -> view None)."""
+    if cand is None or not angles.get("view"):
+        return observe(t, None, None, size, None)
+    return observe(t, cand.image_px, cand.visibility, size, str(angles["view"]))
 
 
 def _replace(s: LiveStats, **kw: Any) -> LiveStats:
