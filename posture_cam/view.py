@@ -21,6 +21,16 @@ Per-frame cues:
 
 Labels are then smoothed over time: a majority filter over ``view_smoothing_s`` and segments shorter
 than ``view_min_segment_s`` merged into a neighbour, so a metric can require a stable view.
+
+Subject yaw (:func:`subject_yaw_deg`, ``ViewReport.yaw_deg``): the signed turn of the body about the
+vertical, deg in (-180, 180]: 0 = facing the camera, 180 = back to it, **+ = turned towards the
+subject's own left** (the subject's left shoulder and hip further from the camera; +90 = ``right_side``,
+the subject faces image right). From the world landmarks' left->right shoulder and hip vectors
+(``atan2(dz, dx)``, z away from the camera), else from the image widths against body height with the
+sign from the image depth. :func:`frontal_yaw_deg` folds it to the deviation from the nearest frontal
+direction (front or back), :func:`turned_frames` marks frames turned beyond a tolerance
+(``PostureConfig.frontal_max_yaw_deg``): a turned body seen by a camera above or below the segment's
+height projects a level line tilted (docs/metrics.md, "Subject yaw and camera height").
 """
 
 from __future__ import annotations
@@ -40,6 +50,9 @@ from .signal import finite_runs, sampling_rate_hz
 L = Landmark
 NOMINAL_SHOULDER_WIDTH_TORSO = 0.62  # frontal |x_LS - x_RS| / torso length (MediaPipe, adults)
 NOMINAL_HIP_WIDTH_TORSO = 0.34  # frontal |x_LH - x_RH| / torso length
+# the same widths against body height (torso length ~0.31 body heights on MediaPipe output of renders)
+NOMINAL_SHOULDER_WIDTH_HEIGHT = 0.62 * 0.31
+NOMINAL_HIP_WIDTH_HEIGHT = 0.34 * 0.31
 
 
 @dataclass(frozen=True)
@@ -62,18 +75,54 @@ class ViewReport:
     fractions: dict[str, float]
     frontalness: np.ndarray  # (T,) ~|cos yaw| in [0, 1.2], NaN where unknown
     raw: np.ndarray  # (T,) str, labels before temporal smoothing
+    #: (T,) signed subject yaw, deg (module docstring: 0 facing, 180 back, + turned to the subject's left)
+    yaw_deg: np.ndarray | None = None
+    #: the tolerance ``turned`` and ``to_json`` use by default (``PostureConfig.frontal_max_yaw_deg``)
+    frontal_max_yaw_deg: float | None = None
 
     def mask(self, views: tuple[str, ...] | list[str]) -> np.ndarray:
         """(T,) bool: frames whose smoothed label is one of ``views``."""
         return np.isin(self.per_frame, list(views))
 
+    def turned(self, max_yaw_deg: float | None = None) -> np.ndarray:
+        """(T,) bool: frames whose body is turned more than ``max_yaw_deg`` from facing (or backing)
+        the camera (default: ``frontal_max_yaw_deg``); frames of unknown yaw are not marked."""
+        tol = self.frontal_max_yaw_deg if max_yaw_deg is None else max_yaw_deg
+        if self.yaw_deg is None or tol is None:
+            return np.zeros(self.per_frame.size, bool)
+        return turned_frames(self.yaw_deg, tol)
+
     def to_json(self) -> dict[str, Any]:
-        """The ``result.json`` ``view`` section."""
-        return {
+        """The ``result.json`` ``view`` section (with ``yaw`` when the yaw is known)."""
+        out: dict[str, Any] = {
             "dominant": self.dominant,
             "fractions": {k: round(v, 4) for k, v in self.fractions.items()},
             "segments": [s.to_json() for s in self.segments],
         }
+        yaw = self.yaw_summary()
+        if yaw is not None:
+            out["yaw"] = yaw
+        return out
+
+    def yaw_summary(self) -> dict[str, Any] | None:
+        """Yaw of the front/back frames: ``{"frontal_frames", "median_abs_deg", "p90_abs_deg",
+        "frontal_max_yaw_deg", "turned_frames", "turned_fraction"}`` (None without yaw)."""
+        if self.yaw_deg is None:
+            return None
+        frontal = np.isin(self.per_frame, ["front", "back"])
+        dev = np.abs(frontal_yaw_deg(self.yaw_deg))[frontal]
+        dev = dev[np.isfinite(dev)]
+        out: dict[str, Any] = {
+            "frontal_frames": int(frontal.sum()),
+            "median_abs_deg": round(float(np.median(dev)), 2) if dev.size else None,
+            "p90_abs_deg": round(float(np.percentile(dev, 90)), 2) if dev.size else None,
+            "frontal_max_yaw_deg": self.frontal_max_yaw_deg,
+        }
+        if self.frontal_max_yaw_deg is not None:
+            n_turned = int((dev > self.frontal_max_yaw_deg).sum())
+            out["turned_frames"] = n_turned
+            out["turned_fraction"] = round(n_turned / dev.size, 4) if dev.size else None
+        return out
 
 
 def _mid_or_side(seq: PoseSequence, a: Landmark, b: Landmark) -> np.ndarray:
@@ -116,6 +165,76 @@ def frontalness(seq: PoseSequence) -> np.ndarray:
     c_world = _nanmean0(np.stack(w))
     both = np.isfinite(c_img) & np.isfinite(c_world)
     return np.where(both, 0.5 * (c_img + c_world), c_img)
+
+
+def subject_yaw_deg(seq: PoseSequence, body_height_px: np.ndarray | float | None = None) -> np.ndarray:
+    """(T,) signed body yaw, deg in (-180, 180] (module docstring), NaN where unknown.
+
+    World landmarks (when present): circular mean of ``atan2(dz, dx)`` of the left-minus-right
+    shoulder and hip vectors (MediaPipe world axes: x right, z away from the camera). Otherwise the
+    image: ``|cos yaw|`` from the shoulder and hip widths against the body height (``body_height_px``,
+    per frame or one value; default: torso length / 0.31) and their nominal frontal ratios, front or
+    back from the image x order, the sign of the turn from the image depth (MediaPipe ``z``).
+    """
+    n = seq.n_frames
+    vec = np.zeros((n, 2))
+    cnt = np.zeros(n)
+    for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
+        d = seq.world_m[:, a].astype(np.float64) - seq.world_m[:, b]
+        ok = np.isfinite(d[:, 0]) & np.isfinite(d[:, 2]) & (np.hypot(d[:, 0], d[:, 2]) > 1e-6)
+        with np.errstate(all="ignore"):
+            ang = np.arctan2(d[:, 2], d[:, 0])
+        vec[ok, 0] += np.cos(ang[ok])
+        vec[ok, 1] += np.sin(ang[ok])
+        cnt += ok
+    with np.errstate(all="ignore"):
+        world = np.where(cnt > 0, np.degrees(np.arctan2(vec[:, 1], vec[:, 0])), np.nan)
+    img = _image_yaw_deg(seq, body_height_px)
+    return wrap_yaw_deg(np.where(np.isfinite(world), world, img))
+
+
+def _image_yaw_deg(seq: PoseSequence, body_height_px: np.ndarray | float | None) -> np.ndarray:
+    """(T,) signed yaw from the image widths (see :func:`subject_yaw_deg`), NaN where unknown."""
+    if body_height_px is None:
+        h = _torso_length(seq) / 0.31
+    else:
+        h = np.broadcast_to(np.asarray(body_height_px, np.float64), (seq.n_frames,)).copy()
+        h[~(h > 0)] = np.nan
+    parts = [
+        _pair_width(seq, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, h) / NOMINAL_SHOULDER_WIDTH_HEIGHT,
+        _pair_width(seq, L.LEFT_HIP, L.RIGHT_HIP, h) / NOMINAL_HIP_WIDTH_HEIGHT,
+    ]
+    c = np.clip(_nanmean0(np.stack(parts)), 0.0, 1.0)
+    off = np.degrees(np.arccos(c))  # 0..90 from facing the camera
+    back = facing_front_score(seq) < 0
+    dz = [
+        seq.image_px[:, a, 2].astype(np.float64) - seq.image_px[:, b, 2]
+        for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))
+    ]
+    sign = np.where(np.nansum(np.stack(dz), axis=0) >= 0, 1.0, -1.0)  # left further -> turned to the left
+    return np.where(back, sign * (180.0 - off), sign * off)
+
+
+def wrap_yaw_deg(a: np.ndarray | float) -> np.ndarray:
+    """Angles (deg) into (-180, 180]."""
+    a = np.asarray(a, np.float64)
+    return 180.0 - np.mod(180.0 - a, 360.0)
+
+
+def frontal_yaw_deg(yaw_deg: np.ndarray | float) -> np.ndarray:
+    """Signed deviation (deg, in [-90, 90]) of the yaw from the nearest frontal direction (0 or 180)."""
+    y = wrap_yaw_deg(yaw_deg)
+    return np.where(np.abs(y) <= 90.0, y, wrap_yaw_deg(y - 180.0))
+
+
+def turned_frames(yaw_deg: np.ndarray, max_yaw_deg: float) -> np.ndarray:
+    """(T,) bool: frames turned more than ``max_yaw_deg`` away from facing or backing the camera.
+
+    Frames of unknown yaw (NaN) are not marked. Front/back metrics leave the marked frames out: a
+    turned body seen from above or below projects a level line tilted (docs/metrics.md).
+    """
+    dev = np.abs(frontal_yaw_deg(yaw_deg))
+    return np.isfinite(dev) & (dev > max_yaw_deg)
 
 
 def _nanmean0(a: np.ndarray) -> np.ndarray:
@@ -225,21 +344,49 @@ def classify_views(seq: PoseSequence, cfg: PostureConfig | None = None) -> ViewR
     fs = sampling_rate_hz(seq.timestamps_s, seq.fps)
     smooth = majority_filter(raw, max(0, int(round(cfg.view_smoothing_s * fs / 2))))
     smooth = merge_short_segments(smooth, max(1, int(round(cfg.view_min_segment_s * fs))))
+    return report_from_labels(
+        smooth,
+        seq.timestamps_s,
+        fs,
+        frontalness=c,
+        raw=raw,
+        yaw_deg=subject_yaw_deg(seq),
+        frontal_max_yaw_deg=cfg.frontal_max_yaw_deg,
+    )
+
+
+def report_from_labels(
+    smooth: np.ndarray,
+    timestamps_s: np.ndarray,
+    fs: float,
+    *,
+    frontalness: np.ndarray | None = None,
+    raw: np.ndarray | None = None,
+    yaw_deg: np.ndarray | None = None,
+    frontal_max_yaw_deg: float | None = None,
+) -> ViewReport:
+    """A :class:`ViewReport` (segments, dominant view, shares) for given per-frame labels.
+
+    Pass ``yaw_deg`` / ``frontal_max_yaw_deg`` on (e.g. from an earlier report) to keep the yaw."""
+    smooth = np.asarray(smooth).astype(str)
+    n_frames = smooth.size
+    c = np.full(n_frames, np.nan) if frontalness is None else frontalness
+    raw = smooth if raw is None else raw
     dt = 1.0 / fs
     segs = (
         tuple(
-            ViewSegment(float(seq.timestamps_s[a]), float(seq.timestamps_s[b - 1] + dt), lab)
+            ViewSegment(float(timestamps_s[a]), float(timestamps_s[b - 1] + dt), lab)
             for a, b, lab in _runs(smooth)
         )
-        if seq.n_frames
+        if n_frames
         else ()
     )
-    n = max(1, seq.n_frames)
+    n = max(1, n_frames)
     counts = Counter(smooth.tolist())
     fractions = {v: counts.get(v, 0) / n for v in VIEWS if counts.get(v, 0)}
     known = [(k, v) for k, v in counts.most_common() if k != "unknown"]
     dominant = known[0][0] if known else "unknown"
-    return ViewReport(smooth, segs, dominant, fractions, c, raw)
+    return ViewReport(smooth, segs, dominant, fractions, c, raw, yaw_deg, frontal_max_yaw_deg)
 
 
 def detected_runs(seq: PoseSequence) -> list[tuple[int, int]]:
