@@ -9,18 +9,25 @@ localhost and a LAN without internet); set ``POSTURE_CAM_ICE_SERVERS`` to a JSON
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
 import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
+from .. import catalogue
 from ..config import Config
 from ..errors import PostureCamError
+from ..guided import CHECKED_PHASES
 from ..pipeline import SubjectInfo
+from .common import cache_dir
 from .results import render_result
 
 ANALYZER_KEY = "webcam_analyzer"
@@ -106,21 +113,27 @@ def render_live() -> None:
     c1, c2 = st.columns(2)
     with c1:
         optional = st.checkbox(
-            "Include the optional walk / forward bend phase", value=True, key="webcam_optional"
+            "Include the optional walk and forward bend", value=True, key="webcam_optional"
         )
         if st.button("Start guided capture", disabled=not playing, key="webcam_start"):
-            analyzer.start_capture(include_optional=optional)
+            analyzer.start_capture(include_optional=optional, checked=True)
             st.session_state.pop("webcam_result", None)
     with c2:
         if st.button("Cancel capture", key="webcam_cancel"):
             analyzer.cancel_capture()
     if not playing:
         st.info("Press START above and allow the camera. Stand 2-3 m away so your whole body is in view.")
+    st.caption(
+        "The guided capture moves to the next step only when the camera sees the pose it asks for: "
+        + "; ".join(f"{i + 1}. {p.title}" + (" (optional)" if p.optional else "")
+                    for i, p in enumerate(CHECKED_PHASES))
+    )  # fmt: skip
     live_panel(analyzer, playing)
-    result = st.session_state.get("webcam_result")
-    if result is not None:
+    out = st.session_state.get("webcam_result")
+    if out is not None:
         st.subheader("Result of the guided capture")
-        render_result(result, None, key="webcam")
+        result, out_dir = out
+        render_result(result, out_dir, key="webcam")
 
 
 @st.fragment(run_every=1.0)
@@ -137,34 +150,65 @@ def live_panel(analyzer: Any, playing: bool) -> None:
         st.warning(f"Live analysis problem: {s.error}")
     angles = {k: v for k, v in s.angles.items() if k != "view"}
     if s.angles:
-        from ..report import metric_label, series_unit
-
-        st.caption(f"View this frame: {s.angles.get('view', 'unknown')}")
+        st.caption(f"View this frame: {catalogue.view_words(str(s.angles.get('view')))}")
     if angles:
         cols = st.columns(min(4, len(angles)))
         for i, (k, v) in enumerate(sorted(angles.items())):
-            cols[i % len(cols)].metric(metric_label(k), f"{v:.1f} {series_unit(k)}")
+            row = catalogue.info(k)
+            cols[i % len(cols)].metric(row.name, row.fmt(v))
     elif s.frames and not s.angles:
         st.caption("No person in view.")
-    if s.capturing:
-        st.progress(
-            0.0 if s.phase_remaining_s is None else 1.0 - min(1.0, s.phase_remaining_s / 10.0),
-            text=f"{s.instruction} ({s.phase_remaining_s:.0f} s left)",
-        )
+    guide = s.guide
+    if guide:
+        render_guide(guide)
     if s.capture_done and "webcam_result" not in st.session_state:
+        if guide and guide.get("skipped"):
+            st.info("Skipped (not seen in time): " + ", ".join(guide["skipped"]))
+        st.success("Guided capture complete")
         with st.spinner("Analysing the capture..."):
             try:
-                from ..live import analyze_capture
-
-                st.session_state["webcam_result"] = analyze_capture(
-                    analyzer, subject=SubjectInfo(id="webcam")
-                )
+                st.session_state["webcam_result"] = analyze_webcam_capture(analyzer)
             except PostureCamError as exc:
                 st.session_state["webcam_result"] = None
                 st.error(str(exc))
                 analyzer.cancel_capture()
                 return
         st.rerun()
+
+
+def render_guide(guide: Mapping[str, Any]) -> None:
+    """The current step of the checked capture: what to do, what is wrong, how long it was held."""
+    if guide.get("failed"):
+        st.error(str(guide["failed"]))
+        return
+    if guide.get("done"):
+        return
+    st.markdown(
+        f"<div id='guided-phase'><b>Step {guide['step']} of {guide['n_steps']}: "
+        f"{html.escape(str(guide['title']))}</b></div>",
+        unsafe_allow_html=True,
+    )
+    st.caption(str(guide.get("instruction") or ""))
+    hold = float(guide.get("hold_s") or 1.0)
+    held = float(guide.get("held_s") or 0.0)
+    left = guide.get("remaining_s")
+    hint = str(guide.get("hint") or "Waiting for the camera...")
+    st.progress(
+        min(1.0, held / hold),
+        text=f"{hint} · held {held:.0f} of {hold:.0f} s"
+        + ("" if left is None else f" · {float(left):.0f} s left to do this step"),
+    )
+
+
+def analyze_webcam_capture(analyzer: Any) -> tuple[dict[str, Any], Path]:
+    """Analyse the guided capture and write it like an uploaded video's folder (result.json,
+    metrics_timeseries.csv, landmarks.parquet), so the result page has the same charts and reports."""
+    from ..pipeline import finish_analysis
+
+    seq = analyzer.captured_sequence()
+    out_dir = cache_dir() / "webcam" / time.strftime("capture-%Y%m%d-%H%M%S", time.gmtime())
+    done = finish_analysis(seq, None, out_dir, analyzer.config, subject=SubjectInfo(id="webcam"))
+    return done.result, out_dir
 
 
 def render_snapshot() -> None:
@@ -190,11 +234,10 @@ def render_snapshot() -> None:
         st.warning(str(exc))
         return
     st.image(drawn, caption="Landmarks found", use_container_width=True)
-    st.caption(f"View: {angles.get('view', 'unknown')}")
+    st.caption(f"View: {catalogue.view_words(str(angles.get('view')))}")
     values = {k: v for k, v in angles.items() if k != "view"}
     if not values:
         st.warning("Not enough of the body was visible to measure any angle.")
-    from ..report import metric_label, series_unit
-
     for k, v in sorted(values.items()):
-        st.write(f"{metric_label(k)}: **{v:.1f} {series_unit(k)}**")
+        row = catalogue.info(k)
+        st.write(f"{row.name}: **{row.fmt(v)}**")
