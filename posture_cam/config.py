@@ -21,7 +21,7 @@ from .errors import ConfigError
 @dataclass(frozen=True)
 class ExtractionConfig:
     model: str = "full"  # "lite" | "full" | "heavy" or a path to a .task file
-    num_poses: int = 3  # detect up to this many people, then follow one subject
+    num_poses: int = 3  # look for up to this many people (the multi-person pass), then follow one subject
     min_pose_detection_confidence: float = 0.5
     min_pose_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
@@ -35,6 +35,33 @@ class ExtractionConfig:
     subject_max_size_ratio: float = 1.6  # follow only candidates whose body size is within this ratio
     pelvis_outline: bool = False  # EXPERIMENTAL: measure the hip outline (person mask) in front/back frames
     pelvis_outline_per_s: float = 2.0  # ... in at most this many frames per second (a second model pass)
+    # The subject is followed by a one-person landmarker; everyone else is looked for by a multi-person
+    # pass (num_poses people) this often, and at once when the subject is lost, jumps, fades or has
+    # someone near. 0 = the multi-person landmarker on every frame (1.5x slower, issue 15).
+    people_detection_interval_s: float = 0.5
+    people_nearby_body_heights: float = 1.5  # another person this close to the subject: look every frame
+    people_check_below_presence: float = 0.5  # subject's mean torso presence below this: look at once
+
+    def __post_init__(self) -> None:
+        def bad(key: str, expected: str, value: object) -> ConfigError:
+            return ConfigError(f"config: 'extraction.{key}' must be {expected}, got {value!r}")
+
+        if isinstance(self.num_poses, bool) or not isinstance(self.num_poses, int) or self.num_poses < 1:
+            raise bad("num_poses", "an integer >= 1", self.num_poses)
+        interval = self.people_detection_interval_s
+        if not (isinstance(interval, int | float) and 0.0 <= interval <= self.subject_reacquire_after_s):
+            raise bad(
+                "people_detection_interval_s",
+                f"a number of seconds in [0, subject_reacquire_after_s = {self.subject_reacquire_after_s}]"
+                " (people seen longer ago are forgotten)",
+                interval,
+            )
+        near = self.people_nearby_body_heights
+        if not (isinstance(near, int | float) and 0.0 <= near < float("inf")):
+            raise bad("people_nearby_body_heights", "a finite number >= 0 (body heights)", near)
+        pres = self.people_check_below_presence
+        if not (isinstance(pres, int | float) and 0.0 <= pres <= 1.0):
+            raise bad("people_check_below_presence", "a presence in [0, 1]", pres)
 
 
 @dataclass(frozen=True)
@@ -68,12 +95,21 @@ class CalibrationConfig:
     min_floor_span_px: float = (
         150.0  # floor marks closer together than this give a too-uncertain roll (~1 px error)
     )
+    # camera roll from the scene's vertical lines (posture_cam.scene), read during extraction
+    estimate_roll_from_scene: bool = True
+    scene_roll_every_s: float = 1.0  # one frame read per this many seconds (s)
+    scene_min_confidence: float = 0.5  # scene confidence (0..1) at or above this is used for the roll
+    scene_min_lines: int = 3  # a frame's reading counts with at least this many supporting lines
+    # the feet line is used only when both feet stand still side by side at the same depth:
+    feet_max_depth_diff_m: float = 0.08  # |heel-to-heel depth| in MediaPipe world metres
+    feet_max_image_depth_diff_heights: float = 0.06  # |heel image z| difference, share of body height
+    feet_scene_max_disagreement_deg: float = 1.5  # feet line differing more from a confident scene: rejected
 
 
 @dataclass(frozen=True)
 class PostureConfig:
     min_valid_frames: int = 10
-    min_view_fraction: float = 0.5  # a metric needs its view in at least this share of valid frames
+    min_view_fraction: float = 0.5  # unused since per-segment metrics; kept so old config files load
     view_frontal_min_cos_yaw: float = (
         0.87  # frontalness (~cos of body yaw) at or above -> front/back (yaw <~30 deg)
     )
@@ -94,6 +130,10 @@ class PostureConfig:
     quiet_standing_max_scale_rate_per_s: float = 0.08  # |d ln(shoulder-floor span)/dt|: not walking in depth
     quiet_standing_max_trunk_lean_deg: float = 15.0  # trunk within this of vertical (no forward bend)
     quiet_standing_min_duration_s: float = 1.0  # still runs shorter than this are not quiet standing
+    # prepare stage: a forward-bend segment leans at least this far from vertical (and peaks at >= 30 deg)
+    forward_bend_min_trunk_lean_deg: float = 20.0
+    # a standing segment feeds a metric only when it lasts at least this long (per segment, its view)
+    segment_min_duration_s: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -34,6 +33,7 @@ from . import __version__
 from .config import Config
 from .errors import NoPersonDetectedError, OutputError
 from .measurement import MetricResult
+from .outputs import Staging
 from .sequence import PoseSequence, atomic_write_text
 
 SCHEMA_VERSION = 1
@@ -159,6 +159,7 @@ def run_analysis(
     """Metrics, gait and findings for an extracted sequence. Returns (result, series, posture, gait)."""
     from .gait import analyze_gait
     from .posture import analyze_posture
+    from .prepare import prepare
     from .rules import evaluate, load_rules
 
     cfg = resolve_config(config, subject)
@@ -189,25 +190,23 @@ def run_analysis(
             "metrics use the frames where they were found"
         )
 
-    posture = analyze_posture(seq, cfg)
+    prep = prepare(seq, cfg)
+    posture = analyze_posture(prep, cfg)
     pj = posture.to_json()
     result["view"] = pj.get("view")
     result["calibration"] = pj.get("calibration")
     result["metrics"] = pj.get("metrics", {})
     series = dict(posture.series)
 
-    scale = getattr(posture, "scale", None)
-    body_h = getattr(scale, "body_height_px", None)
-    px_per_cm = getattr(scale, "px_per_cm", None)
-    gait = analyze_gait(
-        posture.conditioned,
-        cfg,
-        view_per_frame=posture.view.per_frame,
-        body_height_px=body_h,
-        px_per_m=None if px_per_cm is None else 100.0 * px_per_cm,
-        raw=seq,
-    )
+    scale = prep.calibration.scale
+    px_per_cm = scale.px_per_cm
+    gait = analyze_gait(prep, cfg, px_per_m=None if px_per_cm is None else 100.0 * px_per_cm)
     result["gait"] = gait.to_json()
+    result["segments"] = _segments_section(prep, posture, gait)
+    result["prepare"] = {
+        "sampling_rate_hz": round(prep.sampling_rate_hz, 4),
+        "leg_swaps_repaired_frames": int(prep.swapped.sum()),
+    }
     if result["gait"].get("walking_detected") and result["gait"].get("sides_reliable") is False:
         warnings.append(
             "the pose model's left/right leg labels did not follow the legs in this side view; "
@@ -220,6 +219,27 @@ def run_analysis(
     result["findings"] = [f.to_json() for f in findings]
     result["warnings"] = warnings
     return result, series, posture, gait
+
+
+def _segments_section(prep: Any, posture: Any, gait: Any) -> list[dict[str, Any]]:
+    """``result.json`` ``segments``: each part of the recording with the metrics its own frames gave.
+
+    Standing segments carry the posture metrics of their view; walking segments the gait metrics of
+    their bout when the gait stage reports per-bout metrics (``GaitReport.bout_metrics``).
+    """
+    per_bout = list(getattr(gait, "bout_metrics", None) or [])
+    bout_starts = [b.start for b in getattr(gait, "bouts", [])]
+    out = []
+    for seg, vals in zip(prep.segments, posture.segment_metrics, strict=True):
+        item = seg.to_json()
+        metrics: dict[str, Any] = dict(vals)
+        if seg.activity == "walking" and per_bout:
+            i = next((j for j, s in enumerate(bout_starts) if seg.start <= s < seg.stop), None)
+            if i is not None and i < len(per_bout):
+                metrics.update(per_bout[i])
+        item["metrics"] = metrics
+        out.append(item)
+    return out
 
 
 def analyze_sequence(
@@ -249,28 +269,8 @@ def _timeseries_csv(seq: PoseSequence, series: Mapping[str, np.ndarray]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _Staging:
-    """A hidden folder inside ``out_dir`` collecting the outputs until they are all complete."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
-        self.dir = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-
-    def path(self, name: str) -> Path:
-        return self.dir / name
-
-    def commit(self, last: str = "result.json") -> None:
-        """Move every staged file into place, ``last`` at the very end."""
-        (self.out_dir / last).unlink(missing_ok=True)  # a stale result must not vouch for new files
-        names = sorted(p.name for p in self.dir.iterdir() if p.name != last)
-        for name in names + [last]:
-            src = self.dir / name
-            if src.exists():
-                os.replace(src, self.out_dir / name)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def abort(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+# How outputs replace old outputs (staging, stale files, commit order) is decided in posture_cam.outputs.
+_Staging = Staging
 
 
 def finish_analysis(
@@ -379,6 +379,10 @@ def analyze_file(
                     rgb = rgb  # nobody found: nothing to blur by landmarks
                 writer.write(rgb)
 
+        from .scene import SceneRollSampler, compose_hooks
+
+        cal = cfg.calibration  # camera roll from the scene's verticals, ~1 frame/s (posture_cam.scene)
+        scene = SceneRollSampler(cal.scene_roll_every_s) if cal.estimate_roll_from_scene else None
         try:
             frames = iter_frames(path)
             seq = extract_sequence(
@@ -389,10 +393,12 @@ def analyze_file(
                 model_path=model.path,
                 progress=progress,
                 meta={"source": str(path), "sha256": info.sha256},
-                on_frame=on_frame,
+                on_frame=compose_hooks(on_frame, scene),
                 running_mode="image" if info.is_image else "video",
                 total_frames=info.n_frames,
             )
+            if scene is not None:
+                seq = scene.attach(seq)
             stats = getattr(frames, "stats", None)
             warnings += list(getattr(stats, "warnings", []) or [])
         except BaseException as exc:

@@ -10,10 +10,12 @@ Every angle is computed on *levelled* image points (camera roll removed, see
 * sagittal plane (left/right side view): **positive = forward / flexion**, whichever way the subject
   faces (the facing direction comes from the view label: ``right_side`` faces image right).
 
-:func:`analyze_posture` conditions the sequence once (unless already conditioned), classifies views,
-calibrates roll and scale, computes every series and reports each metric as a
-:class:`~posture_cam.measurement.MetricResult` that states its required view and is
-``not_assessable`` with a reason in the wrong view or with too few valid frames.
+:func:`analyze_posture` takes the prepare stage's result (:mod:`posture_cam.prepare`: conditioned
+once, views, calibration, segments), computes every series and reports each metric as a
+:class:`~posture_cam.measurement.MetricResult` from the segments whose view and activity it needs
+(quiet standing in a front/back or side view; the forward bend seen from the side), listing those
+segments; it is ``not_assessable`` with a reason when the recording has no such segment or too few
+valid frames.
 :func:`live_angles` computes a few of the same per-frame angles for one webcam frame.
 """
 
@@ -23,17 +25,20 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .calibration import Calibration, Scale, calibrate, level_points
+from .calibration import Calibration, Scale, level_points
 from .config import Config
 from .landmarks import Landmark
 from .measurement import FRONTAL_VIEWS, SIDE_VIEWS, MetricResult
 from .sequence import PoseSequence
-from .signal import condition, gate_visibility
-from .view import ViewReport, classify_views, raw_labels
+from .signal import gate_visibility
+from .view import ViewReport, raw_labels
+
+if TYPE_CHECKING:
+    from .prepare import Prepared, Segment
 
 # Annotated as a variable (not a type alias) so mypy accepts name lookups like L["LEFT_HIP"].
 L: type[Landmark] = Landmark
@@ -396,6 +401,9 @@ class PostureReport:
     calibration: Calibration
     conditioned: PoseSequence
     warnings: list[str] = field(default_factory=list)
+    #: per segment of ``prepared.segments`` (same order): {key: value} from that segment's own frames
+    segment_metrics: list[dict[str, float]] = field(default_factory=list)
+    prepared: Prepared | None = None
 
     @property
     def roll_deg(self) -> float:
@@ -421,55 +429,50 @@ def _side_word(value: float | None, tol: float) -> str | None:
     return "level" if abs(value) < tol else ("right" if value > 0 else "left")
 
 
-def _summarise(
-    series: np.ndarray,
-    view: ViewReport,
-    unit: str,
-    required: tuple[str, ...],
-    cfg: Config,
-    frames: np.ndarray | None = None,
-    **extra: Any,
-) -> MetricResult:
-    """Median/IQR of ``series`` if ``required`` views cover enough of the detected frames.
-
-    ``frames`` (T,) bool restricts both the view share and the values (quiet standing for posture).
-    """
-    detected = view.per_frame != "unknown"
-    sel = detected if frames is None else detected & frames
-    n_det = int(sel.sum())
-    in_view = int((view.mask(required) & sel).sum())
-    share = in_view / n_det if n_det else 0.0
-    if frames is not None:
-        series = np.where(frames, series, np.nan)
-    if n_det == 0:
-        return MetricResult.not_assessable(
-            unit, "no frames with the subject", view_required=required, **extra
-        )
-    if share < cfg.posture.min_view_fraction:
-        return MetricResult.not_assessable(
-            unit,
-            f"needs a {' or '.join(required)} view in at least "
-            f"{cfg.posture.min_view_fraction:.0%} of frames; "
-            f"this recording is {share:.0%} {'/'.join(required)} (mostly {view.dominant})",
-            view_required=required,
-            n_frames=int(np.isfinite(series).sum()),
-            **extra,
-        )
-    return MetricResult.from_series(
-        series, unit, view_required=required, min_frames=cfg.posture.min_valid_frames, **extra
-    )
+def _views_in_words(views: tuple[str, ...]) -> str:
+    return "front or back" if set(views) <= set(FRONTAL) else "side"
 
 
-def _forward_bend(series: Mapping[str, np.ndarray], view: ViewReport, cfg: Config) -> MetricResult:
-    """Standing flexion test: peak hip flexion (trunk-thigh, minus the spine's arc) vs trunk flexion."""
+def _segment_summary(prep: Prepared) -> str:
+    """Short description of a recording's segments for a not-assessable reason."""
+    parts = [
+        f"{s.activity} {s.view} {s.start_s:.1f}-{s.end_s:.1f} s"
+        for s in prep.segments
+        if s.activity != "other"
+    ]
+    if not parts:
+        return "no standing, walking or bending was recognised"
+    if len(parts) > 6:
+        parts = parts[:6] + [f"... ({len(parts) - 6} more)"]
+    return "; ".join(parts)
+
+
+def _forward_bend(series: Mapping[str, np.ndarray], prep: Prepared, cfg: Config) -> MetricResult:
+    """Standing flexion test: peak hip flexion (trunk-thigh, minus the spine's arc) in a forward-bend
+    segment seen from the side; the upright trunk length comes from side-view standing frames."""
     unit, req = "deg", SIDE
-    base = _summarise(series["trunk_thigh_angle_deg"], view, unit, req, cfg)
-    if not base.ok:
-        return base
-    trunk = series["trunk_flexion_deg"]
-    tt = series["trunk_thigh_angle_deg"]
+    segs = prep.segments_of("forward_bend", req)
+    if not segs:
+        any_bend = prep.segments_of("forward_bend")
+        reason = (
+            f"the forward bend ({any_bend[0].start_s:.1f}-{any_bend[0].end_s:.1f} s) was filmed in a "
+            f"{any_bend[0].view} view; the standing flexion test needs a side view"
+            if any_bend
+            else "no forward bend filmed in a side view (trunk leaning "
+            f"{MIN_FORWARD_BEND_DEG:.0f} deg or more, not walking)"
+        )
+        return MetricResult.not_assessable(unit, reason, view_required=req)
+    frames = np.zeros(prep.n_frames, bool)
+    for seg in segs:
+        frames[seg.start : seg.stop] = True
+    trunk = np.where(frames, series["trunk_flexion_all_frames_deg"], np.nan)
+    tt = np.where(frames, series["trunk_thigh_angle_all_frames_deg"], np.nan)
     chord = series["trunk_chord_px"]
     ok = np.isfinite(trunk) & np.isfinite(tt)
+    if ok.sum() < 3:
+        return MetricResult.not_assessable(
+            unit, "too few frames with the trunk and thigh visible in the forward bend", view_required=req
+        )
     peak_trunk = float(np.nanmax(trunk[ok]))
     if peak_trunk < MIN_FORWARD_BEND_DEG:
         return MetricResult.not_assessable(
@@ -478,7 +481,14 @@ def _forward_bend(series: Mapping[str, np.ndarray], view: ViewReport, cfg: Confi
             view_required=req,
             n_frames=int(ok.sum()),
         )
-    upright = ok & (np.abs(trunk) <= UPRIGHT_TRUNK_DEG) & np.isfinite(chord)
+    upright_all = series["trunk_flexion_all_frames_deg"]
+    upright = (
+        np.isin(prep.view.per_frame, SIDE)
+        & np.isfinite(upright_all)
+        & (np.abs(np.nan_to_num(upright_all, nan=90.0)) <= UPRIGHT_TRUNK_DEG)
+        & np.isfinite(chord)
+        & ~frames
+    )
     i = int(np.flatnonzero(ok)[np.argmax(trunk[ok])])
     chord_peak = float(tt[i])
     spine = None
@@ -487,34 +497,164 @@ def _forward_bend(series: Mapping[str, np.ndarray], view: ViewReport, cfg: Confi
         spine = float(chord_bend_deg(ratio))
     hip = chord_peak - spine / 2 if spine is not None else chord_peak
     knees = [
-        series[k][i] for k in ("knee_flexion_left_deg", "knee_flexion_right_deg") if np.isfinite(series[k][i])
+        series[k][i]
+        for k in ("knee_flexion_left_all_frames_deg", "knee_flexion_right_all_frames_deg")
+        if np.isfinite(series[k][i])
     ]
     knee_peak = float(np.max(knees)) if knees else None
     extra: dict[str, Any] = {
         "peak_trunk_flexion_deg": round(peak_trunk, 2),
         "peak_trunk_thigh_angle_deg": round(chord_peak, 2),
+        "peak_time_s": round(float(prep.seq.timestamps_s[i]), 3),
         "spine_flexion_est_deg": None if spine is None else round(spine, 2),
         "spine_share_pct": None
         if spine is None or hip + spine <= 0
         else round(100 * spine / (hip + spine), 1),
         "knee_flexion_at_peak_deg": None if knee_peak is None else round(knee_peak, 1),
+        "segments": [seg.ref() for seg in segs],
         "method": "trunk-thigh angle at peak trunk flexion minus half the spinal arc estimated from trunk "
         "chord shortening (circular-arc model)",
     }
-    reason = None
     if knee_peak is not None and knee_peak > MAX_KNEE_FLEXION_BEND_DEG:
         reason = f"knees bent {knee_peak:.0f} deg at the deepest point (test needs straight knees)"
         return MetricResult.not_assessable(unit, reason, view_required=req, n_frames=int(ok.sum()), **extra)
     return MetricResult(hip, unit, None, int(ok.sum()), req, "ok", None, extra)
 
 
-def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureReport:
-    """Condition (once), classify views, calibrate, and compute every posture metric of issue 4."""
+class _StandingMetrics:
+    """Standing metrics from the ``standing`` segments whose view each metric needs (prepare stage)."""
+
+    def __init__(self, prep: Prepared, series: Mapping[str, np.ndarray], cfg: Config) -> None:
+        self.prep = prep
+        self.series = series
+        self.cfg = cfg
+        self.frontal_ok = frontal_frames_ok(prep, cfg)
+
+    def eligible(self, required: tuple[str, ...]) -> list[Segment]:
+        return self.prep.segments_of("standing", required, self.cfg.posture.segment_min_duration_s)
+
+    def frames(self, segs: list[Segment], required: tuple[str, ...]) -> np.ndarray:
+        m = np.zeros(self.prep.n_frames, bool)
+        for seg in segs:
+            m[seg.start : seg.stop] = True
+        if set(required) <= set(FRONTAL):
+            m &= self.frontal_ok
+        return m
+
+    def reason(self, required: tuple[str, ...], unit: str, key: str, **extra: Any) -> MetricResult:
+        """Why no standing segment of the needed view fed ``key``."""
+        pc = self.cfg.posture
+        want = _views_in_words(required)
+        short = self.prep.segments_of("standing", required)
+        if short:
+            longest = max(short, key=lambda s: s.duration_s)
+            why = (
+                f"quiet standing in a {want} view lasted only {longest.duration_s:.1f} s "
+                f"({longest.start_s:.1f}-{longest.end_s:.1f} s); "
+                f"at least {pc.segment_min_duration_s:g} s needed"
+            )
+        else:
+            why = (
+                f"no quiet standing in a {want} view (at least {pc.segment_min_duration_s:g} s needed); "
+                f"this recording has: {_segment_summary(self.prep)}"
+            )
+        moving = np.isin(self.prep.view.per_frame, required) & (self.prep.activity != "standing")
+        vals = self.series[key][moving] if key in self.series else np.zeros(0)
+        vals = vals[np.isfinite(vals)]
+        during = _round(float(np.median(vals))) if vals.size >= pc.min_valid_frames else None
+        if during is not None:
+            extra = {**extra, "context": "movement", "value_during_movement": during}
+        return MetricResult.not_assessable(unit, why, view_required=required, n_frames=0, **extra)
+
+    def __call__(self, key: str, required: tuple[str, ...], unit: str = "deg", **extra: Any) -> MetricResult:
+        segs = self.eligible(required)
+        if not segs:
+            return self.reason(required, unit, key, **extra)
+        frames = self.frames(segs, required)
+        r = MetricResult.from_series(
+            np.where(frames, self.series[key], np.nan),
+            unit,
+            view_required=required,
+            min_frames=self.cfg.posture.min_valid_frames,
+            **extra,
+        )
+        return _with_extra(
+            r,
+            context="quiet_standing",
+            quiet_standing_frames=int(frames.sum()),
+            segments=[seg.ref() for seg in segs],
+        )
+
+    def per_segment(self) -> list[dict[str, float]]:
+        """For every segment of the recording: {key: value} of the standing metrics its own frames give."""
+        out: list[dict[str, float]] = []
+        for seg in self.prep.segments:
+            vals: dict[str, float] = {}
+            if (
+                seg.activity == "standing"
+                and seg.duration_s >= self.cfg.posture.segment_min_duration_s - 1e-9
+            ):
+                required = FRONTAL if seg.view in FRONTAL else SIDE if seg.view in SIDE else ()
+                if required:
+                    frames = self.frames([seg], required)
+                    for key in SEGMENT_KEYS[required == FRONTAL]:
+                        if key not in self.series:
+                            continue
+                        v = self.series[key][frames]
+                        v = v[np.isfinite(v)]
+                        if v.size >= self.cfg.posture.min_valid_frames:
+                            vals[key] = round(float(np.median(v)), 3)
+            out.append(vals)
+        return out
+
+
+#: Metrics listed per segment in result.json (frontal segment keys, side segment keys).
+SEGMENT_KEYS: dict[bool, tuple[str, ...]] = {
+    True: (
+        "pelvic_obliquity_deg",
+        "shoulder_obliquity_deg",
+        "shoulder_hip_tilt_difference_deg",
+        "head_tilt_deg",
+        "trunk_lateral_lean_deg",
+    ),
+    False: (
+        "craniovertebral_angle_deg",
+        "head_forward_offset_pct_height",
+        "trunk_flexion_deg",
+        "knee_flexion_left_deg",
+        "knee_flexion_right_deg",
+        "trunk_thigh_angle_deg",
+    ),
+}
+
+
+def frontal_frames_ok(prep: Prepared, cfg: Config) -> np.ndarray:
+    """(T,) bool: frames where the subject is square enough to the camera for frontal metrics.
+
+    The view labels already require a frontal view; the subject-yaw tolerance of the view module
+    (when it provides one) removes frames turned further than frontal metrics tolerate.
+    """
+    from . import view as view_mod
+
+    fn = getattr(view_mod, "frontal_yaw_ok", None)
+    if fn is None:
+        return np.ones(prep.n_frames, bool)
+    return np.asarray(fn(prep.view, cfg.posture), bool)
+
+
+def analyze_posture(data: Prepared | PoseSequence, config: Config | None = None) -> PostureReport:
+    """Every posture metric, each from the segments of the recording that suit it.
+
+    ``data``: the prepare stage's result (a raw :class:`PoseSequence` is prepared first). Standing
+    metrics pool the frames of the ``standing`` segments in their view (front/back or side) that last
+    at least ``posture.segment_min_duration_s`` and list those segments in ``extra["segments"]``;
+    the standing flexion test reads the ``forward_bend`` segments seen from the side.
+    """
+    from .prepare import Prepared, prepare
+
     cfg = config or Config()
-    cond = condition(seq, cfg.filter)
-    view = classify_views(cond, cfg.posture)
-    cal = calibrate(cond, cfg.calibration)
-    xy = level_points(cond.image_px[..., :2], cal.roll_deg, (cond.frame_size[0] / 2, cond.frame_size[1] / 2))
+    prep = data if isinstance(data, Prepared) else prepare(data, cfg)
+    cond, view, cal, xy = prep.seq, prep.view, prep.calibration, prep.xy
     s = frame_series(
         xy,
         view.per_frame,
@@ -532,54 +672,30 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
             ),
             np.nan,
         )
+    for k in (
+        "trunk_flexion_deg",
+        "trunk_thigh_angle_deg",
+        "knee_flexion_left_deg",
+        "knee_flexion_right_deg",
+    ):
+        s[k.replace("_deg", "_all_frames_deg")] = s[k]
     pc = cfg.posture
-    quiet = quiet_standing_mask(
-        xy,
-        cond.timestamps_s,
-        cal.scale.body_height_px,
-        max_speed_body_heights_per_s=pc.quiet_standing_max_speed_body_heights_per_s,
-        max_scale_rate_per_s=pc.quiet_standing_max_scale_rate_per_s,
-        max_trunk_lean_deg=pc.quiet_standing_max_trunk_lean_deg,
-        min_duration_s=pc.quiet_standing_min_duration_s,
-    )
-    n_quiet = int(quiet.sum())
-    no_quiet_reason = (
-        f"no quiet standing (at least {pc.quiet_standing_min_duration_s:g} s with the hips slower than "
-        f"{pc.quiet_standing_max_speed_body_heights_per_s:g} body heights/s and the trunk within "
-        f"{pc.quiet_standing_max_trunk_lean_deg:g} deg of vertical): the subject moves "
-        "(walks or bends) throughout; standing posture is not measured during movement"
-    )
+    standing = _StandingMetrics(prep, s, cfg)
+    quiet = prep.activity == "standing"
     tol = pc.level_tolerance_deg
     m: dict[str, MetricResult] = {}
 
-    def standing(key: str, required: tuple[str, ...], unit: str = "deg", **extra: Any) -> MetricResult:
-        """A standing-posture metric from quiet-standing frames only."""
-        if n_quiet == 0:
-            moving = _summarise(s[key], view, unit, required, cfg, **extra)
-            if not moving.ok:  # wrong view or too few frames: that reason comes first
-                return moving
-            return MetricResult.not_assessable(
-                unit,
-                no_quiet_reason,
-                view_required=required,
-                n_frames=0,
-                context="movement",
-                value_during_movement=_round(moving.value),
-                **extra,
-            )
-        r = _summarise(s[key], view, unit, required, cfg, frames=quiet, **extra)
-        return _with_extra(r, context="quiet_standing", quiet_standing_frames=n_quiet)
-
     pel = standing("pelvic_obliquity_deg", FRONTAL)
+    frontal_frames = standing.frames(standing.eligible(FRONTAL), FRONTAL)
     # sampled frames only (~2/s): its own minimum, the view share is checked through the hip line
     outl = MetricResult.from_series(
-        np.where(quiet, s.get("pelvic_obliquity_outline_deg", np.nan), np.nan),
+        np.where(frontal_frames, s.get("pelvic_obliquity_outline_deg", np.nan), np.nan),
         "deg",
         view_required=FRONTAL,
         min_frames=OUTLINE_MIN_FRAMES,
         what="frames with the hip outline",
     )
-    knee_line = MetricResult.from_series(np.where(quiet, s["knee_line_tilt_deg"], np.nan), "deg")
+    knee_line = MetricResult.from_series(np.where(frontal_frames, s["knee_line_tilt_deg"], np.nan), "deg")
     plausible = (
         cfg.extraction.pelvis_outline
         and outl.ok
@@ -595,31 +711,32 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
             hip_landmark_line_deg=_round(pel.value),
             knee_line_tilt_deg=_round(knee_line.value),
             outline_frames=outl.n_frames,
+            segments=pel.extra.get("segments"),
             note="EXPERIMENTAL: from the hip outline in the person mask, which follows the pelvis on "
             "rendered test figures (reads ~15 % low there) but is not validated on real people "
             "(docs/metrics.md)",
         )
     else:
-        if not cfg.extraction.pelvis_outline:
-            why = "hip outline not used (extraction.pelvis_outline is off: experimental)"
-        elif outl.ok and pel.ok and not plausible:
-            why = (
-                f"hip outline read {outl.number:+.1f} deg against the hip line's {pel.number:+.1f} deg: "
-                f"implausible (over {OUTLINE_MAX_ABS_DEG:g} deg, or over "
-                f"{OUTLINE_MAX_DIFF_FROM_HIP_LINE_DEG:g} deg from the hip line), not used"
-            )
-        else:
-            why = (
-                f"hip outline measured in {outl.n_frames} frames, {OUTLINE_MIN_FRAMES} needed "
-                "(it needs the arms held away from the hips)"
-            )
+        extra_outline: dict[str, Any] = {}
+        if cfg.extraction.pelvis_outline:
+            if outl.ok and pel.ok and not plausible:
+                extra_outline["outline_not_used"] = (
+                    f"hip outline read {outl.number:+.1f} deg against the hip line's {pel.number:+.1f} deg: "
+                    f"implausible (over {OUTLINE_MAX_ABS_DEG:g} deg, or over "
+                    f"{OUTLINE_MAX_DIFF_FROM_HIP_LINE_DEG:g} deg from the hip line), not used"
+                )
+            else:
+                extra_outline["outline_not_used"] = (
+                    f"hip outline measured in {outl.n_frames} frames, {OUTLINE_MIN_FRAMES} needed "
+                    "(it needs the arms held away from the hips)"
+                )
         m["pelvic_obliquity_deg"] = _with_extra(
             pel,
             low_side=_side_word(pel.value, tol),
             method="hip_landmarks",
             knee_line_tilt_deg=_round(knee_line.value),
-            outline_not_used=why,
             note="hip landmarks follow the trunk: under-reports true pelvic obliquity (see docs/metrics.md)",
+            **extra_outline,
         )
     sho = standing("shoulder_obliquity_deg", FRONTAL)
     m["shoulder_obliquity_deg"] = _with_extra(sho, low_side=_side_word(sho.value, tol))
@@ -667,20 +784,53 @@ def analyze_posture(seq: PoseSequence, config: Config | None = None) -> PostureR
         note="angle between thigh (knee->hip) and trunk chord (hip->shoulder); + = hips flexed, "
         "- = hips pushed forward (sway-back pattern). Not a pelvic tilt: no pelvis landmarks exist",
     )
-    m["hip_flexion_forward_bend_deg"] = _forward_bend(s, view, cfg)
+    m["hip_flexion_forward_bend_deg"] = _forward_bend(s, prep, cfg)
     warnings = []
     if cal.roll.source == "none" and cal.roll.reason:
         warnings.append(f"camera roll not estimated ({cal.roll.reason}); tilts assume a level camera")
     if cal.scale.body_height_px is None:
         warnings.append("body height could not be measured; distances in % of height are not assessable")
-    if n_quiet == 0:
-        warnings.append(no_quiet_reason)
+    if not quiet.any():
+        warnings.append(
+            "no quiet standing was found (at least "
+            f"{pc.quiet_standing_min_duration_s:g} s with the hips still, the feet not stepping and the "
+            f"trunk within {pc.quiet_standing_max_trunk_lean_deg:g} deg of vertical): standing posture "
+            "is not measured during movement"
+        )
     # the per-frame series handed on (rules' duration checks, metrics_timeseries.csv) match the summaries:
-    # standing metrics only in quiet-standing frames; the unrestricted trunk flexion is kept for plots
-    out = {k: (np.where(quiet, v, np.nan) if k in STANDING_KEYS else v) for k, v in s.items()}
-    out["trunk_flexion_all_frames_deg"] = s["trunk_flexion_deg"]
+    # standing metrics only in the frames that fed them; unrestricted copies are kept for plots
+    fed = {
+        True: standing.frames(standing.eligible(FRONTAL), FRONTAL),
+        False: standing.frames(standing.eligible(SIDE), SIDE),
+    }
+    out: dict[str, np.ndarray] = {}
+    for k, v in s.items():
+        if k in STANDING_KEYS:
+            frontal_key = k in FRONTAL_STANDING_KEYS
+            out[k] = np.where(fed[frontal_key], v, np.nan)
+        else:
+            out[k] = v
     out["quiet_standing"] = quiet.astype(np.float64)
-    return PostureReport(m, out, view, cal, cond, warnings)
+    return PostureReport(m, out, view, cal, cond, warnings, standing.per_segment(), prep)
+
+
+#: Series also kept over all frames (``<name>_all_frames_deg``): plots and the forward bend.
+UNRESTRICTED_KEYS = (
+    "trunk_flexion_deg",
+    "trunk_thigh_angle_deg",
+    "knee_flexion_left_deg",
+    "knee_flexion_right_deg",
+)
+FRONTAL_STANDING_KEYS = frozenset(
+    {
+        "pelvic_obliquity_deg",
+        "shoulder_obliquity_deg",
+        "shoulder_hip_tilt_difference_deg",
+        "head_tilt_deg",
+        "trunk_lateral_lean_deg",
+        "knee_line_tilt_deg",
+    }
+)
 
 
 def _round(v: float | None) -> float | None:

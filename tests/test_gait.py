@@ -260,7 +260,8 @@ def test_leg_swaps_repaired_on_raw_landmarks_before_the_filter():
     spec = GaitSpec(fps=FPS, bouts=(Bout(1, 5),), swaps_s=((1.0, 1.6), (2.5, 2.9)), **ASYM)
     raw, truth = simulate_gait(spec)
     cond = condition(raw)
-    rep = analyze_gait(cond, None, view_per_frame=truth.view_per_frame, px_per_m=truth.px_per_m, raw=raw)
+    # the prepare stage repairs the swaps on the raw landmarks, then conditions once
+    rep = analyze_gait(raw, None, view_per_frame=truth.view_per_frame, px_per_m=truth.px_per_m)
     assert np.array_equal(rep.swapped_frames, truth.swapped)
     err = _timing_errors_frames(rep, truth, spec)
     assert err.size >= 10 and np.all(np.isfinite(err)) and np.max(np.abs(err)) <= 1.0, err
@@ -270,15 +271,14 @@ def test_leg_swaps_repaired_on_raw_landmarks_before_the_filter():
     assert np.max(np.abs(_timing_errors_frames(rep_f, truth, spec))) > 1.0
 
 
-def test_raw_sequence_must_match():
+def test_view_labels_must_match_and_conditioned_input_is_accepted():
     spec = GaitSpec(fps=FPS, bouts=(Bout(1, 2),))
     raw, truth = simulate_gait(spec)
-    short = raw.slice(0, raw.n_frames - 1)
     with pytest.raises(InvalidSequenceError):
-        analyze_gait(condition(raw), None, view_per_frame=truth.view_per_frame, raw=short)
-    # a conditioned sequence passed as "raw" is ignored (nothing to repair before the filter)
+        analyze_gait(raw, None, view_per_frame=truth.view_per_frame[:-1])
+    # an already conditioned sequence is prepared without conditioning it again
     cond = condition(raw)
-    rep = analyze_gait(cond, None, view_per_frame=truth.view_per_frame, raw=cond)
+    rep = analyze_gait(cond, None, view_per_frame=truth.view_per_frame)
     assert rep.walking_detected
 
 

@@ -39,7 +39,7 @@ def render():
 
 def test_front_view_render_events_and_pelvic_drop_assessable(render):
     raw, cond, views, truth = render
-    rep = analyze_gait(cond, None, view_per_frame=views, raw=raw)
+    rep = analyze_gait(raw, None, view_per_frame=views)
     assert rep.walking_detected and rep.view == "front"
     for key in ("pelvic_drop_left_stance_deg", "pelvic_drop_right_stance_deg", "trunk_lateral_sway_deg"):
         assert rep.metrics[key].ok, (key, rep.metrics[key].reason)

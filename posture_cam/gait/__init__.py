@@ -19,7 +19,7 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -29,20 +29,21 @@ from ..landmarks import Landmark
 from ..measurement import FRONTAL_VIEWS, SIDE_VIEWS, MetricResult
 from ..metric_keys import GAIT_METRICS, WALK_VIEWS
 from ..sequence import PoseSequence
-from ._signals import LEG_PAIRS, body_height_px_per_frame, leg_array, leg_visibility, view_family
+from ._signals import leg_array, leg_visibility, view_family
 from .events import (
     FootExcursionEventDetector,
     FootExcursionInput,
     GaitEvent,
-    LegSwapRepair,
     PlausibilityChecker,
     ZeniEventDetector,
     ZeniInput,
-    apply_swaps,
 )
 from .frontal import frontal_metrics, frontal_not_assessable, pelvic_obliquity_deg, trunk_lateral_lean_deg
 from .parameters import Step, StepParameters, symmetry_index_pct, temporal_metrics
-from .segmentation import SegmentationInput, WalkingBout, WalkingBoutDetector, segments_json
+from .segmentation import WalkingBout, segments_json
+
+if TYPE_CHECKING:
+    from ..prepare import Prepared
 
 L: type[Landmark] = Landmark
 #: Metric keys always present in ``GaitReport.metrics`` (the shared contract, docs/ARCHITECTURE.md).
@@ -106,73 +107,66 @@ def _all_not_assessable(reason: str) -> dict[str, MetricResult]:
 
 
 def analyze_gait(
-    seq: PoseSequence,
+    data: Prepared | PoseSequence,
     config: Config | GaitConfig | None = None,
     *,
-    view_per_frame: Sequence[str] | np.ndarray,
+    view_per_frame: Sequence[str] | np.ndarray | None = None,
     body_height_px: float | np.ndarray | None = None,
     px_per_m: float | None = None,
-    raw: PoseSequence | None = None,
 ) -> GaitReport:
-    """Gait events, steps and metrics of an already conditioned sequence.
+    """Gait events, steps and metrics from the prepare stage's result.
 
-    ``view_per_frame``: (T,) posture_cam view labels; ``body_height_px``: the subject's standing height
-    in pixels (scalar, per frame, or None to estimate it per frame from the skeleton); ``px_per_m``:
-    image scale at the subject when known (enables cm and m/s). ``raw``: the same recording BEFORE
-    conditioning (same frames). When given, left/right leg swaps are found on the raw leg landmarks
-    and exchanged there, and the repaired copy is conditioned again with the settings recorded in
-    ``seq.meta["conditioning"]``, so that the low-pass filter never blends a swapped leg into the
-    other; without it (or when ``raw`` is itself conditioned) the swaps are repaired on ``seq``. Raises
-    :class:`~posture_cam.errors.InvalidSequenceError` when the view labels or ``raw`` do not match
-    the sequence.
+    ``data``: a :class:`~posture_cam.prepare.Prepared` (leg swaps repaired on the raw landmarks,
+    conditioned once, views, walking bouts); a :class:`PoseSequence` is prepared first, with
+    ``view_per_frame`` (T,) overriding the view classifier when given. ``body_height_px``: the
+    subject's standing height in pixels for step lengths (scalar or per frame; default: the
+    calibrated height, else the per-frame skeleton estimate); ``px_per_m``: image scale at the
+    subject when known (enables cm and m/s). Raises :class:`~posture_cam.errors.InvalidSequenceError`
+    when the view labels do not match the sequence.
     """
-    cfg = config.gait if isinstance(config, Config) else (config or GaitConfig())
+    from ..prepare import Prepared, prepare
+
+    full = config if isinstance(config, Config) else Config(gait=config or GaitConfig())
+    cfg = full.gait
+    if isinstance(data, Prepared):
+        prep = data
+    else:
+        if view_per_frame is not None:
+            v = np.asarray(view_per_frame, dtype=object)
+            if v.shape != (data.n_frames,):
+                raise InvalidSequenceError(
+                    f"view_per_frame: expected shape ({data.n_frames},), got {v.shape}"
+                )
+        prep = prepare(data, full, view_per_frame=view_per_frame)
+    seq = prep.seq
     n = seq.n_frames
-    views = np.asarray(view_per_frame, dtype=object)
-    if views.shape != (n,):
-        raise InvalidSequenceError(f"view_per_frame: expected shape ({n},), got {views.shape}")
-    raw_swapped: np.ndarray | None = None
-    if raw is not None and not raw.meta.get("conditioned"):  # a conditioned "raw" adds nothing: ignored
-        seq, raw_swapped = repair_raw_leg_swaps(raw, seq, penalty_body_heights=cfg.swap_penalty_body_heights)
+    views = np.asarray(prep.view.per_frame, dtype=object)
+    if body_height_px is None:
+        body_height_px = prep.calibration.scale.body_height_px
     if px_per_m is not None and not (np.isfinite(px_per_m) and px_per_m > 0):
         raise InvalidSequenceError(f"px_per_m: expected a positive number or None, got {px_per_m}")
+    swapped = prep.swapped
     empty = dict(
         bouts=[],
         events=[],
         steps=[],
         timestamps_s=seq.timestamps_s,
         frame_index=seq.frame_index,
-        swapped_frames=np.zeros(n, bool),
+        swapped_frames=swapped,
     )
     if n < 3 or not seq.detected.any():
         reason = "no walking detected (no person in the recording)"
         return GaitReport(False, None, metrics=_all_not_assessable(reason), reason=reason, **empty)  # type: ignore[arg-type]
-    rate = float(seq.fps)
+    rate = prep.sampling_rate_hz
     fam = view_family(views)
-    h_est = body_height_px_per_frame(seq, smooth_frames=max(3, int(round(rate))))
-    # leg swaps: repair before anything reads the legs
-    legs = leg_array(seq)
-    if raw_swapped is not None:  # already repaired on the raw landmarks, before the filter
-        swapped = raw_swapped
-    else:
-        swapped = (
-            LegSwapRepair(penalty_body_heights=cfg.swap_penalty_body_heights)
-            .detect(legs, h_est, sampling_rate_hz=rate)
-            .swapped_
-        )
-        legs = apply_swaps(legs, swapped)
+    h_est = prep.body_height_px
+    legs = leg_array(seq)  # leg swaps were repaired in the prepare stage
     vis = leg_visibility(seq)
-    vis = np.where(swapped[:, None], vis[:, ::-1], vis)
     mid_hip = 0.5 * (legs[:, 0, 0] + legs[:, 1, 0])
     with warnings.catch_warnings():  # frames without foot points stay NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         feet = np.nanmean(legs[:, :, 2:5], axis=2) if n else legs[:, :, 2]
-    seg = WalkingBoutDetector(
-        min_speed_body_heights_per_s=cfg.walking_min_speed_body_heights_per_s,
-        min_scale_rate_per_s=cfg.walking_min_scale_rate_per_s,
-        min_duration_s=cfg.walking_min_duration_s,
-        standing_max_speed_body_heights_per_s=cfg.standing_max_speed_body_heights_per_s,
-    ).detect(SegmentationInput(mid_hip, h_est, fam, feet, _facing(legs, fam, views)), sampling_rate_hz=rate)
+    seg = prep.walking
     events: list[GaitEvent] = []
     bouts: list[WalkingBout] = []
     agreements: list[float] = []
@@ -292,60 +286,6 @@ def analyze_gait(
     return GaitReport(True, view, bouts=bouts, events=events, steps=steps, metrics=ordered, **common)
 
 
-def repair_raw_leg_swaps(
-    raw: PoseSequence, conditioned: PoseSequence, *, penalty_body_heights: float
-) -> tuple[PoseSequence, np.ndarray]:
-    """Find leg swaps on the RAW landmarks, exchange the legs there, then condition the repaired copy.
-
-    Returns (sequence to analyse, (T,) bool swapped frames). ``conditioned`` supplies the filter
-    settings (``meta["conditioning"]["settings"]``); when it is not conditioned the repaired raw
-    sequence is returned as it is (the caller analyses unfiltered landmarks), and when no frame is
-    swapped ``conditioned`` is returned unchanged. Raises InvalidSequenceError when the two
-    sequences do not hold the same frames.
-    """
-    from ..config import FilterConfig
-    from ..signal import condition
-
-    if raw.n_frames != conditioned.n_frames or not np.array_equal(raw.frame_index, conditioned.frame_index):
-        raise InvalidSequenceError(
-            f"raw: expected the same frames as the conditioned sequence ({conditioned.n_frames}), "
-            f"got {raw.n_frames}"
-        )
-    if raw.meta.get("conditioned"):
-        raise InvalidSequenceError(
-            "raw: expected the landmarks before conditioning, got a conditioned sequence"
-        )
-    n = raw.n_frames
-    if n < 3 or not raw.detected.any():
-        return conditioned, np.zeros(n, bool)
-    h = body_height_px_per_frame(raw, smooth_frames=max(3, int(round(float(raw.fps)))))
-    swapped = (
-        LegSwapRepair(penalty_body_heights=penalty_body_heights)
-        .detect(leg_array(raw), h, sampling_rate_hz=float(raw.fps))
-        .swapped_
-    )
-    if not swapped.any():
-        return conditioned, swapped
-    fixed = exchange_legs(raw, swapped)
-    settings = (conditioned.meta.get("conditioning") or {}).get("settings")
-    if not conditioned.meta.get("conditioned") or settings is None:
-        return fixed, swapped
-    return condition(fixed, FilterConfig(**settings)), swapped
-
-
-def exchange_legs(seq: PoseSequence, swapped: np.ndarray) -> PoseSequence:
-    """A copy of ``seq`` with the left and right leg landmarks (hip to toe: positions, world
-    coordinates, visibility, presence) exchanged in the frames marked ``swapped``."""
-    arrays = {
-        k: np.array(getattr(seq, k), copy=True) for k in ("image_px", "world_m", "visibility", "presence")
-    }
-    sel = np.asarray(swapped, bool)
-    for a, b in LEG_PAIRS:
-        for arr in arrays.values():
-            arr[sel, a], arr[sel, b] = arr[sel, b].copy(), arr[sel, a].copy()
-    return seq.replace(**arrays)
-
-
 #: Front/back view: toe off (walking towards the camera) or heel strike (walking away) is found late /
 #: early by ~5 frames at 30 fps on synthetic walks (foot lift and approach cancel in the image; see
 #: docs/gait.md section 7). Step time and cadence are unaffected; these phase metrics carry it.
@@ -369,17 +309,6 @@ def _note_frontal_phase_bias(metrics: dict[str, MetricResult]) -> None:
         m = metrics.get(key)
         if m is not None and m.ok:
             metrics[key] = dataclasses.replace(m, extra={**m.extra, "note": FRONTAL_PHASE_NOTE})
-
-
-def _facing(legs: np.ndarray, family: np.ndarray, views: np.ndarray) -> np.ndarray:
-    """(T,) +1/-1/0 per frame: side view +1 = facing image right (toes ahead of heels to the right,
-    both feet averaged); front/back view +1 = facing the camera; 0 = unknown."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        toe_ahead = np.nanmean(legs[:, :, 4, 0] - legs[:, :, 3, 0], axis=1)
-    side = np.sign(np.nan_to_num(toe_ahead))
-    frontal = np.where(views == "front", 1.0, np.where(views == "back", -1.0, 0.0))
-    return np.where(family == "side", side, np.where(family == "frontal", frontal, 0.0)).astype(int)
 
 
 def _mode_str(values: np.ndarray) -> str | None:
@@ -431,8 +360,6 @@ __all__ = [
     "Step",
     "WalkingBout",
     "analyze_gait",
-    "exchange_legs",
-    "repair_raw_leg_swaps",
     "symmetry_index_pct",
     "METRIC_KEYS",
 ]
