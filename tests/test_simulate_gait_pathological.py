@@ -350,3 +350,31 @@ def test_custom_recording_and_noise_reproducible():
 def test_bad_specs_raise_clear_errors(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_blazepose_like_faults_are_marked_in_the_truth():
+    base = recording("hemiplegic", noise_px=0.0)
+    clean, _ = simulate_recording(base)
+    faulty, tr = simulate_recording(
+        RecordingSpec(
+            **{**base.__dict__, "far_side_noise_px": 6.0, "swap_rate_per_s": 0.5, "dropout_rate": 0.03}
+        )
+    )
+    a, b = np.asarray(clean.image_px)[..., :2], np.asarray(faulty.image_px)[..., :2]
+    assert tr.dropped.sum() >= 3 and np.all(np.isnan(b[tr.dropped]))
+    assert tr.swapped.sum() >= 10
+    assert np.all(np.abs(np.sin(np.deg2rad(tr.view_angle_deg[tr.swapped]))) > 0.7)  # side-on frames only
+    ok = ~tr.dropped
+    swaps_only, tr2 = simulate_recording(RecordingSpec(**{**base.__dict__, "swap_rate_per_s": 0.5}))
+    c, sw2 = np.asarray(swaps_only.image_px)[..., :2], tr2.swapped
+    assert sw2.sum() >= 10
+    assert np.allclose(c[sw2, L.LEFT_ANKLE], a[sw2, L.RIGHT_ANKLE], atol=1e-3)  # labels exchanged
+    assert np.allclose(c[sw2, L.LEFT_SHOULDER], a[sw2, L.LEFT_SHOULDER], atol=1e-3)  # arms untouched
+    assert np.allclose(c[~sw2], a[~sw2], atol=1e-3)
+    plain = ok & ~tr.swapped & (np.abs(tr.view_angle_deg) > 60) & (np.abs(tr.view_angle_deg) < 120)
+    near_right = plain & (tr.view_angle_deg > 0)  # camera on the right: the left side is far
+    far_err = np.linalg.norm(b[near_right, L.LEFT_WRIST] - a[near_right, L.LEFT_WRIST], axis=1)
+    near_err = np.linalg.norm(b[near_right, L.RIGHT_WRIST] - a[near_right, L.RIGHT_WRIST], axis=1)
+    assert np.median(far_err) > 4.0 and np.max(near_err) < 1e-3
+    with pytest.raises(ValueError, match="dropout_rate"):
+        RecordingSpec(dropout_rate=0.6)

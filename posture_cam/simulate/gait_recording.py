@@ -43,6 +43,7 @@ from scipy.interpolate import PchipInterpolator
 
 from ..landmarks import MIRROR_PAIRS, N_LANDMARKS, Landmark
 from ..sequence import PoseSequence
+from .gait import LEG_CHAINS
 
 L: type[Landmark] = Landmark
 Side = Literal["left", "right"]
@@ -331,10 +332,18 @@ class RecordingSpec:
     frame_size: tuple[int, int] = (1280, 720)
     start_xz_m: tuple[float, float] = (-2.0, 0.0)
     start_heading_deg: float = 0.0
-    noise_px: float = 0.0
+    noise_px: float = 0.0  # white image noise on every landmark (pixels, SD)
+    # BlazePose-like faults (all off by default):
+    far_side_noise_px: float = 0.0  # extra noise on the side turned away from the camera (x |sin bearing|)
+    swap_rate_per_s: float = 0.0  # left/right leg labels exchanged, spans of 0.15-1.0 s, in side-on frames
+    dropout_rate: float = 0.0  # fraction of frames with no detection (NaN), in runs of 1-3 frames
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if min(self.noise_px, self.far_side_noise_px, self.swap_rate_per_s, self.dropout_rate) < 0:
+            raise ValueError("noise_px, far_side_noise_px, swap_rate_per_s, dropout_rate: expected >= 0")
+        if self.dropout_rate >= 0.5:
+            raise ValueError(f"dropout_rate: expected < 0.5, got {self.dropout_rate}")
         if not self.phases:
             raise ValueError("phases: expected at least one phase")
         for ph in self.phases:
@@ -390,6 +399,8 @@ class RecordingTruth:
     body_height_px: np.ndarray  # (T,) standing height projected at the pelvis depth
     world_m: np.ndarray  # (T, 33, 3) floor frame (X, Z on the floor, Y up), noise free
     pelvis_heading_deg: np.ndarray  # (T,)
+    swapped: np.ndarray  # (T,) bool: leg labels exchanged in the output (RecordingSpec.swap_rate_per_s)
+    dropped: np.ndarray  # (T,) bool: frames without a detection (NaN)
     walker: WalkerSpec
     metrics: dict[str, float] = field(default_factory=dict)
 
@@ -920,6 +931,20 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
     rng = np.random.default_rng(spec.seed)
     if spec.noise_px > 0:
         img = img + rng.normal(0.0, spec.noise_px, img.shape)
+    side_on = np.abs(np.sin(np.deg2rad(bearing)))
+    if spec.far_side_noise_px > 0:
+        for a, b in MIRROR_PAIRS:
+            for idx, far in ((a, bearing > 30), (b, bearing < -30)):
+                k = int(far.sum())
+                img[far, idx] += (
+                    rng.normal(0.0, 1.0, (k, 2)) * (spec.far_side_noise_px * side_on[far])[:, None]
+                )
+    swapped = _spans(rng, n, fps, spec.swap_rate_per_s, (0.15, 1.0), allowed=side_on > 0.7)
+    for a, b in LEG_CHAINS:
+        img[swapped, a], img[swapped, b] = img[swapped, b].copy(), img[swapped, a].copy()
+        vis[swapped, a], vis[swapped, b] = vis[swapped, b].copy(), vis[swapped, a].copy()
+    dropped = _spans(rng, n, fps, spec.dropout_rate * fps / 2.0, (1 / fps, 3 / fps))
+    img[dropped] = np.nan
     seq = PoseSequence.from_image_points(
         np.concatenate([img, rel[..., None]], axis=2),
         fps=fps,
@@ -928,7 +953,9 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
         meta={"source": "posture_cam.simulate.gait_recording", "gait_type": spec.walker.gait_type},
     )
     mid = 0.5 * (cam_pts[:, L.LEFT_HIP] + cam_pts[:, L.RIGHT_HIP])
-    seq = seq.replace(world_m=(cam_pts - mid[:, None, :]).astype(np.float32))
+    world_cam = (cam_pts - mid[:, None, :]).astype(np.float32)
+    world_cam[dropped] = np.nan
+    seq = seq.replace(world_m=world_cam)
     # per-frame phases
     labels = np.full(n, "standing", dtype=object)
     order = ("standing", "standing_active", "hesitation", "turn", "walking")  # later ones win at edges
@@ -986,10 +1013,35 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
         body_height_px=body_h,
         world_m=world,
         pelvis_heading_deg=np.rad2deg(st["heading"]),
+        swapped=swapped,
+        dropped=dropped,
         walker=spec.walker,
     )
     truth.metrics = _metrics(truth, plan, st)
     return seq, truth
+
+
+def _spans(
+    rng: np.random.Generator,
+    n: int,
+    fps: float,
+    rate_per_s: float,
+    length_s: tuple[float, float],
+    allowed: np.ndarray | None = None,
+) -> np.ndarray:
+    """(n,) bool: random spans starting at ``rate_per_s`` (Poisson) where ``allowed``."""
+    out = np.zeros(n, bool)
+    if rate_per_s <= 0:
+        return out
+    starts = np.flatnonzero(rng.random(n) < rate_per_s / fps)
+    for i in starts:
+        if allowed is not None and not allowed[i]:
+            continue
+        k = max(1, int(round(rng.uniform(*length_s) * fps)))
+        out[i : i + k] = True
+    if allowed is not None:
+        out &= allowed
+    return out
 
 
 def _events(plan: _Plan, fps: float) -> list[ContactEvent]:
@@ -1089,12 +1141,15 @@ def recording(
     noise_px: float = 1.0,
     seed: int = 0,
     talking_s: float = 2.5,
+    realistic: bool = False,
     **walker_overrides: Any,
 ) -> RecordingSpec:
     """A 15-30 s recording: quiet standing, standing while talking, a walking bout, a 180-degree
     turn, a walking bout back, standing. ``layout``: ``side`` (camera 6 m beside the walkway),
     ``oblique`` (walkway at 45 deg to the camera axis), ``toward`` (first bout towards the camera,
     second away); the camera is 1.6 m high, looking down at the walkway's centre at 0.9 m.
+    ``realistic`` adds BlazePose-like faults: 2 px noise, 5 px more on the far side, leg-label swaps
+    (0.15/s in side-on frames) and 1 % dropped frames.
     """
     w = walker(gait_type, affected_side=affected_side, **walker_overrides)
     layout = layout or DEFAULT_LAYOUT[gait_type]
@@ -1125,7 +1180,10 @@ def recording(
         phases=phases,
         camera=cam,
         fps=fps,
-        noise_px=noise_px,
+        noise_px=max(noise_px, 2.0) if realistic else noise_px,
+        far_side_noise_px=5.0 if realistic else 0.0,
+        swap_rate_per_s=0.15 if realistic else 0.0,
+        dropout_rate=0.01 if realistic else 0.0,
         seed=seed,
         start_xz_m=start,
         start_heading_deg=heading,
