@@ -5,7 +5,9 @@ Each subcommand lives in ``posture_cam/commands/<name>.py`` with ``register(subp
 exit with the error's code; ``--debug`` shows tracebacks for bug reports.
 
 Exit codes: 0 ok; 1 finished but something failed (batch); 2 bad input/usage; 3 unreadable media;
-4 no person detected; 5 model problem; 6 output not writable; 70 internal error; 130 interrupted.
+4 no person detected; 5 model problem; 6 output not writable (disk full too); 70 internal error;
+130 interrupted. Library exceptions with a documented meaning are mapped by
+:func:`posture_cam.errors.translate` (README "Exit codes" lists every case).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import PostureCamError, quiet_expected_numpy_warnings
+from .errors import PostureCamError, quiet_expected_numpy_warnings, translate
+from .export import terminal_safe
 
 COMMANDS = ("analyze", "models", "explain", "samples", "batch", "history", "app")
 
@@ -53,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PostureCamError as exc:
         if args.debug:
             raise
-        print(f"posture-cam: error: {exc}", file=sys.stderr)
+        print(f"posture-cam: error: {terminal_safe(exc)}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # e.g. `posture-cam explain DIR | head`: the reader left, not an error
         try:
@@ -65,8 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("posture-cam: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so in one line, keep the traceback behind --debug
+        mapped = translate(exc)  # ...unless a library raised a documented failure (e.g. disk full)
         if args.debug:
             raise
+        if mapped is not None:
+            print(f"posture-cam: error: {terminal_safe(mapped)}", file=sys.stderr)
+            return mapped.exit_code
         print(
             f"posture-cam: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
             file=sys.stderr,

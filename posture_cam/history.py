@@ -29,10 +29,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
-from .errors import InputNotFoundError, OutputError
+from .errors import DiskFullError, HistoryDatabaseError, InputNotFoundError, OutputError, translate
+from .paths import display_path, display_text
 
 #: (version, name, SQL). Append new migrations with the next number; never edit an applied one.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -120,26 +122,47 @@ class History:
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         self.path = Path(path)
-        if read_only:
-            if not self.path.is_file():
-                raise InputNotFoundError(f"history database not found: {self.path}")
-            uri = f"file:{self.path.resolve()}?mode=ro"
-            self._con = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None)
-        else:
-            try:
+        where = display_path(self.path)
+        if read_only and not self.path.is_file():
+            raise InputNotFoundError(f"history database not found: {where}")
+        try:
+            if read_only:
+                uri = f"file:{quote(os.fsencode(self.path.resolve()))}?mode=ro"
+                self._con = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None)
+            else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
                 self._con.execute("PRAGMA journal_mode=WAL")
-            except (OSError, sqlite3.Error) as exc:
-                raise OutputError(f"cannot open history database {self.path}: {exc}") from None
-        self._con.execute("PRAGMA foreign_keys=ON")
-        self._con.execute("PRAGMA busy_timeout=30000")
-        if not read_only:
-            self.migrate()
-        elif self.schema_version() < len(MIGRATIONS):
+            self._con.execute("PRAGMA foreign_keys=ON")
+            self._con.execute("PRAGMA busy_timeout=30000")
+            if not read_only:
+                self.migrate()
+            version = self.schema_version()
+            if read_only:
+                self._check_tables()
+        except (OSError, sqlite3.Error) as exc:
+            mapped = translate(exc, where=where)
+            if isinstance(mapped, (DiskFullError, HistoryDatabaseError)):
+                raise mapped from None
+            if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+                raise HistoryDatabaseError(
+                    f"history database {where} is damaged or is not a posture_cam history ({exc}); "
+                    "move it away (a batch then starts a new one) or point --db/--history elsewhere"
+                ) from None
+            raise OutputError(f"cannot open history database {where}: {exc}") from None
+        if read_only and version < len(MIGRATIONS):
             raise OutputError(
-                f"history database {self.path} has schema version {self.schema_version()}, "
+                f"history database {where} has schema version {version}, "
                 f"expected {len(MIGRATIONS)}; open it once for writing to migrate it"
+            )
+
+    def _check_tables(self) -> None:
+        """A read-only open of a file that is SQLite but not ours fails here, with a clear message."""
+        names = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = {"subjects", "sessions", "recordings", "metrics", "findings"} - names
+        if missing and self.schema_version() >= len(MIGRATIONS):
+            raise HistoryDatabaseError(
+                f"history database {display_path(self.path)} lacks the table(s) {', '.join(sorted(missing))}"
             )
 
     # ------------------------------------------------------------------ lifecycle
@@ -216,7 +239,9 @@ class History:
         ``result`` is the result.json dict (None for a failed recording, then ``error`` says why).
         Returns the recording's row id. Re-recording the same ``path`` replaces its row's content.
         """
-        abspath = str(Path(path).resolve())
+        abspath = display_path(Path(path).resolve())  # text: a non-UTF-8 name shows its bytes as \\xNN
+        subject_id = None if subject_id is None else display_text(subject_id)
+        error = None if error is None else display_text(error)
         result = result or {}
         inp = result.get("input") or {}
         det = result.get("detection") or {}
@@ -245,7 +270,7 @@ class History:
                 session_id,
                 input_sha256 or inp.get("sha256"),
                 config_hash,
-                None if result_dir is None else str(result_dir),
+                None if result_dir is None else display_path(result_dir),
                 status,
                 error,
                 inp.get("frames"),

@@ -40,6 +40,7 @@ import numpy as np
 from .config import ExtractionConfig
 from .errors import (
     EmptyVideoError,
+    ImageTooLargeError,
     InputNotFoundError,
     InputTooLargeError,
     NotAFileError,
@@ -220,6 +221,8 @@ def _read_image(path: Path) -> tuple[np.ndarray, int, str]:
             orientation = int(im.getexif().get(0x0112, 1) or 1)
             upright = ImageOps.exif_transpose(im)
             rgb = np.asarray(upright.convert("RGB"), dtype=np.uint8)
+    except Image.DecompressionBombError as exc:  # Pillow's pixel limit: refused before decoding
+        raise ImageTooLargeError(f"{path.name}: the image is too large to decode safely ({exc})") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnreadableVideoError(
             f"{path.name}: cannot be read as an image ({describe_file(path)}; {exc})"

@@ -10,9 +10,12 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
+import socket
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
+from ..errors import SchedulerUnreachableError
 from .tasks import init_worker
 
 
@@ -84,12 +87,30 @@ class DaskExecutor:
 
     kind = "dask"
 
-    def __init__(self, workers: int, *, scheduler: str | None = None, model: str = "full") -> None:
+    def __init__(
+        self,
+        workers: int,
+        *,
+        scheduler: str | None = None,
+        model: str = "full",
+        connect_timeout_s: float = 10.0,
+        allowed_failures: int = 3,
+    ) -> None:
+        import dask
         from dask.distributed import Client, LocalCluster
 
         self._cluster = None
+        # a task running on a worker that died is rescheduled this many times before Dask gives up
+        dask.config.set({"distributed.scheduler.allowed-failures": int(allowed_failures)})
         if scheduler:
-            self.client = Client(scheduler, timeout="30s")
+            _check_reachable(scheduler, connect_timeout_s)
+            try:
+                self.client = Client(scheduler, timeout=f"{connect_timeout_s}s")
+            except (OSError, TimeoutError) as exc:
+                raise SchedulerUnreachableError(
+                    f"cannot connect to the Dask scheduler at {scheduler} within {connect_timeout_s:g} s "
+                    f"({type(exc).__name__}: {exc})"
+                ) from None
         else:
             self._cluster = LocalCluster(
                 n_workers=int(workers),
@@ -99,6 +120,8 @@ class DaskExecutor:
                 silence_logs=40,
             )
             self.client = Client(self._cluster)
+            # the local workers are our children: give each the watchdog that ends it with us
+            self.client.run(init_worker, os.getpid(), model)
         self.workers = len(self.client.scheduler_info().get("workers", {})) or int(workers)
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
@@ -124,9 +147,38 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def make_executor(kind: str, workers: int, *, scheduler: str | None = None, model: str = "full") -> Any:
+def _check_reachable(address: str, timeout_s: float) -> None:
+    """Fail fast (one TCP connect, ``timeout_s`` at most) when a ``tcp://host:port`` scheduler is down."""
+    parsed = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parsed.scheme not in ("tcp", "tls") or not parsed.hostname or parsed.port is None:
+        return  # other transports (inproc, ucx): let Dask try, within its own timeout
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise SchedulerUnreachableError(
+            f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc} "
+            "(is it running, and is the address right?)"
+        ) from None
+
+
+def make_executor(
+    kind: str,
+    workers: int,
+    *,
+    scheduler: str | None = None,
+    model: str = "full",
+    connect_timeout_s: float = 10.0,
+    allowed_failures: int = 3,
+) -> Any:
     if kind == "process":
         return ProcessExecutor(workers, model=model)
     if kind == "dask":
-        return DaskExecutor(workers, scheduler=scheduler, model=model)
+        return DaskExecutor(
+            workers,
+            scheduler=scheduler,
+            model=model,
+            connect_timeout_s=connect_timeout_s,
+            allowed_failures=allowed_failures,
+        )
     raise ValueError(f"executor: expected 'process' or 'dask', got {kind!r}")

@@ -6,7 +6,8 @@
 * A ``.csv`` file is read as a manifest with the columns ``path`` (required; relative paths are
   relative to the manifest's folder), ``subject_id``, ``session_date`` (``YYYY-MM-DD``),
   ``subject_height_cm`` (50-250) and ``view_hint`` (one of :data:`posture_cam.measurement.VIEWS`).
-  Every problem raises :class:`~posture_cam.errors.ManifestError` naming the line.
+  Every problem raises :class:`~posture_cam.errors.ManifestError` naming the line. The file may be
+  UTF-8, UTF-16 or Windows-1252/Latin-1, as spreadsheet programs export it (:func:`decode_manifest`).
 
 Each recording gets a stable, collision-free result folder name: a slug of its path relative to the
 input it was found under, plus 8 hex digits of the SHA-1 of its absolute path.
@@ -14,16 +15,17 @@ input it was found under, plus 8 hex digits of the SHA-1 of its absolute path.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..errors import InputNotFoundError, ManifestError
+from ..errors import InputNotFoundError, ManifestError, PostureCamError
 from ..measurement import VIEWS
+from ..paths import check_regular_file, display_path, path_bytes, slug
 
 MEDIA_EXTENSIONS = frozenset(
     {
@@ -60,7 +62,11 @@ class Recording:
 
 
 def folder_name(path: Path, relative_to: Path | None = None) -> str:
-    """``<slug of the relative path>-<8 hex of sha1(absolute path)>``, at most ~80 characters."""
+    """``<slug of the relative path>-<8 hex of sha1(absolute path)>``, at most ~80 characters.
+
+    The digest is of the path's file-system bytes, so names that are not valid UTF-8 work too (and
+    every valid UTF-8 path keeps the digest it always had).
+    """
     absolute = path.resolve()
     rel = absolute.name
     if relative_to is not None:
@@ -68,9 +74,9 @@ def folder_name(path: Path, relative_to: Path | None = None) -> str:
             rel = str(absolute.relative_to(relative_to.resolve()))
         except ValueError:
             pass
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", rel.replace(os.sep, "__")).strip("._") or "recording"
-    digest = hashlib.sha1(str(absolute).encode("utf-8")).hexdigest()[:8]
-    return f"{slug[-70:]}-{digest}"
+    name = slug(rel.replace(os.sep, "__"))
+    digest = hashlib.sha1(path_bytes(absolute)).hexdigest()[:8]
+    return f"{name[-70:]}-{digest}"
 
 
 def _is_hidden(path: Path, root: Path) -> bool:
@@ -87,41 +93,80 @@ def scan_folder(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def decode_manifest(data: bytes, where: str) -> str:
+    """The text of a manifest as spreadsheet programs save it.
+
+    UTF-8 (with or without a BOM), UTF-16 with a BOM, UTF-16 without a BOM (recognised by the NUL
+    byte of every ASCII character), else Windows-1252 / Latin-1 (every byte decodes; the usual
+    "CSV" of a spreadsheet on Windows). Anything else is a :class:`ManifestError`.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        encodings: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+    elif len(data) >= 4 and data[1:4:2] == b"\0\0" and data[0] and data[2]:
+        encodings = ("utf-16-le",)
+    elif len(data) >= 4 and data[0:4:2] == b"\0\0" and data[1] and data[3]:
+        encodings = ("utf-16-be",)
+    else:
+        encodings = ("utf-8", "cp1252", "latin-1")
+    for enc in encodings:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\0" in text:
+            break
+        return text
+    raise ManifestError(
+        f"{where}: cannot read the manifest as text (tried {', '.join(encodings)}); "
+        "save it as CSV UTF-8 from the spreadsheet program"
+    )
+
+
 def read_manifest(path: Path) -> list[Recording]:
     """Parse and validate a manifest CSV (see module docstring); errors name the line."""
+    where_file = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ManifestError(f"{path}: cannot read manifest ({exc.strerror or exc})") from None
-    rows = list(csv.DictReader(text.splitlines()))
-    header = [h.strip() for h in (csv.reader(text.splitlines()[:1]).__next__() if text.strip() else [])]
+        check_regular_file(path)
+        data = path.read_bytes()
+    except (OSError, PostureCamError) as exc:
+        raise ManifestError(
+            f"{where_file}: cannot read manifest ({getattr(exc, 'strerror', None) or exc})"
+        ) from None
+    text = decode_manifest(data, where_file)
+    try:
+        rows = list(csv.DictReader(text.splitlines()))
+        header = [h.strip() for h in (next(csv.reader(text.splitlines()[:1])) if text.strip() else [])]
+    except csv.Error as exc:
+        raise ManifestError(f"{where_file}: not a valid CSV file ({exc})") from None
     if "path" not in header:
         raise ManifestError(
-            f"{path}: manifest needs a 'path' column (columns: {', '.join(MANIFEST_COLUMNS)})"
+            f"{where_file}: manifest needs a 'path' column (columns: {', '.join(MANIFEST_COLUMNS)})"
         )
     unknown = [h for h in header if h not in MANIFEST_COLUMNS]
     if unknown:
         raise ManifestError(
-            f"{path}: unknown manifest column(s) {unknown} (expected: {', '.join(MANIFEST_COLUMNS)})"
+            f"{where_file}: unknown manifest column(s) {unknown} (expected: {', '.join(MANIFEST_COLUMNS)})"
         )
     if not rows:
-        raise ManifestError(f"{path}: manifest has no rows")
+        raise ManifestError(f"{where_file}: manifest has no rows")
     out: list[Recording] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(rows, start=2):  # line 1 is the header
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        where = f"{path}, line {i}"
+        where = f"{where_file}, line {i}"
         if not row.get("path"):
             raise ManifestError(f"{where}: 'path' is empty")
         media = Path(row["path"])
         media = media if media.is_absolute() else path.parent / media
         if not media.exists():
-            raise ManifestError(f"{where}: file not found: {media}")
+            raise ManifestError(f"{where}: file not found: {display_path(media)}")
         if not media.is_file():
-            raise ManifestError(f"{where}: not a file: {media}")
+            raise ManifestError(f"{where}: not a file: {display_path(media)}")
         absolute = str(media.resolve())
         if absolute in seen:
-            raise ManifestError(f"{where}: {media} is already listed on line {seen[absolute]}")
+            raise ManifestError(f"{where}: {display_path(media)} is already listed on line {seen[absolute]}")
         seen[absolute] = i
         session = row.get("session_date") or None
         if session is not None:
@@ -165,7 +210,7 @@ def discover(inputs: list[str | os.PathLike[str]]) -> list[Recording]:
     for item in inputs:
         p = Path(item)
         if not p.exists():
-            raise InputNotFoundError(f"input not found: {p}")
+            raise InputNotFoundError(f"input not found: {display_path(p)}")
         if p.is_dir():
             found = [Recording(str(f.resolve()), folder_name(f, p.parent)) for f in scan_folder(p)]
         elif p.suffix.lower() == ".csv":

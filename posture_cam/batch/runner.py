@@ -10,9 +10,18 @@ Layout of the output folder ``OUT``::
     OUT/.batch.lock             held (flock) while a batch writes into OUT
 
 Safety: a worker writes a recording into ``OUT/.partial/<name>.XXXX``; only this (parent) process
-renames a finished folder to ``OUT/<name>``, so a kill at any moment leaves either the old complete
-folder, the new complete folder, or none (the recording is then redone). ``.partial`` is wiped when
-the next batch starts. The history row is written after the folder is in place, in one transaction.
+moves a finished recording's files into ``OUT/<name>`` (:func:`posture_cam.outputs.commit_folder`:
+stale posture_cam outputs removed, result.json or error.json last, the user's own files kept), so
+a kill at any moment leaves either the old complete folder, the new complete folder, or a folder
+without result.json (the recording is then redone). ``.partial`` is wiped when the next batch starts.
+The history row is written after the folder is in place, in one transaction.
+
+Dead batches and dead workers: the batch touches ``OUT/.partial/.lease`` while it runs; a task whose
+batch stopped (killed client, even on a remote Dask cluster) stops within ``lease_timeout_s`` and
+commits nothing (:class:`posture_cam.batch.tasks.Lease`). A task whose worker died is resubmitted: for
+free when it had not started yet (queued work is never failed by someone else's crash), otherwise up
+to ``max_attempts`` times in all. Inputs that are not regular files (FIFO, device) fail alone, before
+anything reads them; a full disk stops the batch with exit code 6 (finished recordings are kept).
 
 Resume: a recording is skipped when ``OUT/<name>/result.json`` exists, its ``input.sha256`` equals
 the file's SHA-256 and the hash of its ``config`` section equals :func:`config_hash` of the config
@@ -29,7 +38,9 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +49,12 @@ from typing import Any
 import pandas as pd
 
 from ..config import Config
-from ..errors import BatchLockedError, InputNotFoundError, PostureCamError
+from ..errors import BatchLockedError, DiskFullError, InputNotFoundError, PostureCamError, translate
+from ..export import terminal_safe
 from ..history import History
+from ..outputs import commit_folder
+from ..paths import display_path, sha256_regular_file
+from ..sequence import atomic_write_text
 from .chunking import ChunkPlan, n_chunks_for, plan_chunks
 from .executors import default_workers, make_executor
 from .inputs import MEDIA_EXTENSIONS, Recording, discover
@@ -47,11 +62,13 @@ from .summary import summary_row, write_summary
 from .tasks import (
     ChunkTask,
     FinishTask,
+    Lease,
     Outcome,
     RecordingTask,
     extract_chunk,
     finish_chunked,
     run_recording,
+    started_marker,
     write_error,
 )
 
@@ -63,7 +80,7 @@ EXIT_OUTPUT = 6  # the output folder cannot be written
 EXIT_INTERRUPTED = 130  # Ctrl-C; finished recordings are kept
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
-_MAX_ATTEMPTS = 2  # a task whose worker process died is tried once more
+_FREE_RETRIES = 5  # a task that never started when its worker died is resubmitted up to this often
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,9 @@ class BatchOptions:
     chunk_long_videos_s: float = 60.0  # split videos longer than this (s) across workers; 0 = never
     overlap_s: float = 1.0  # warm-up overlap of each chunk (s)
     progress: bool = True  # tqdm bar on stderr
+    max_attempts: int = 3  # a task that STARTED on a worker that then died is tried this often in all
+    lease_timeout_s: float = 15.0  # tasks stop and commit nothing when the batch's heartbeat is this old
+    scheduler_timeout_s: float = 10.0  # give up connecting to --scheduler after this long
 
 
 @dataclass
@@ -115,10 +135,18 @@ def _json_normal(obj: Any) -> Any:
 
 
 def finished_result(folder: Path, input_sha256: str, cfg_hash: str) -> dict[str, Any] | None:
-    """The result.json of ``folder`` when it is a finished analysis of this input with this config."""
+    """The result.json of ``folder`` when it is a finished analysis of this input with this config.
+
+    An unreadable, invalid or absurd result.json (e.g. nested thousands deep) is not finished work:
+    the recording is redone.
+    """
     try:
         result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(result, dict) or not isinstance(result.get("input") or {}, dict):
+        return None
+    if not isinstance(result.get("config") or {}, dict):
         return None
     if (result.get("input") or {}).get("sha256") != input_sha256:
         return None
@@ -163,15 +191,37 @@ class _RecState:
     info: Any = None  # VideoInfo of a chunked recording (probed once, here)
 
 
-def install(work_dir: Path, final: Path, partial: Path) -> None:
-    """Put a finished work folder at ``final``, replacing an older folder without a half-state."""
-    trash = None
-    if final.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f"old-{final.name}.", dir=partial))
-        os.replace(final, trash / "x")
-    os.replace(work_dir, final)
-    if trash is not None:
-        shutil.rmtree(trash, ignore_errors=True)
+def install(work_dir: Path, final: Path, partial: Path | None = None) -> None:
+    """Put a finished work folder's outputs into ``final`` (rules: :func:`posture_cam.outputs.commit_folder`).
+
+    Old posture_cam outputs the new run did not produce are removed, result.json (or error.json)
+    lands last, files posture_cam did not write stay. The emptied work folder is deleted.
+    """
+    commit_folder(work_dir, final)
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+
+class _Heartbeat:
+    """Touches ``OUT/.partial/.lease`` (holding this run's id) every ``timeout/5`` s; see tasks.Lease."""
+
+    def __init__(self, partial: Path, timeout_s: float) -> None:
+        self.lease = Lease(str(partial / ".lease"), uuid.uuid4().hex, float(timeout_s))
+        atomic_write_text(self.lease.path, self.lease.run_id)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="posture-cam-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        period = max(0.2, self.lease.timeout_s / 5.0)
+        while not self._stop.wait(period):
+            try:
+                os.utime(self.lease.path)
+            except OSError:
+                pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 class BatchRunner:
@@ -199,6 +249,8 @@ class BatchRunner:
         self.n_ok = self.n_failed = self.n_reused = 0
         self._ex: Any = None
         self._in_flight: dict[Any, tuple[Callable[[Any], Outcome], Any, _RecState, int]] = {}
+        self._free_retries: dict[tuple[str, str], int] = {}
+        self.lease: Lease | None = None
         self._progress = on_progress
         self._status = on_status
 
@@ -211,6 +263,8 @@ class BatchRunner:
                 self.workers,
                 scheduler=self.opt.scheduler,
                 model=self.config.extraction.model,
+                connect_timeout_s=self.opt.scheduler_timeout_s,
+                allowed_failures=self.opt.max_attempts,
             )
             self.workers = self._ex.workers
         return self._ex
@@ -247,7 +301,7 @@ class BatchRunner:
 
     def _plan(self, rec: Recording) -> None:
         from ..pipeline import SubjectInfo, resolve_config
-        from ..video import probe, sha256_file
+        from ..video import probe
 
         cfg = resolve_config(self.config, SubjectInfo(height_cm=rec.height_cm))
         chash = config_hash(cfg)
@@ -255,7 +309,7 @@ class BatchRunner:
         state = _RecState(rec, cfg, chash, None, work)
         t0 = time.perf_counter()
         try:
-            state.sha256 = sha256_file(rec.path)
+            state.sha256 = sha256_regular_file(rec.path)  # a FIFO or device is refused, never read
         except (OSError, PostureCamError) as exc:
             self._fail(
                 state, Outcome(rec.name, False, str(exc), type(exc).__name__, wall_s=time.perf_counter() - t0)
@@ -280,23 +334,24 @@ class BatchRunner:
                 info.duration_s, chunk_threshold_s=self.opt.chunk_long_videos_s, workers=self.workers
             )
         if n == 1:
-            self._submit(run_recording, RecordingTask(rec, cfg, str(work), state.sha256), state)
+            self._submit(
+                run_recording, RecordingTask(rec, cfg, str(work), state.sha256, lease=self.lease), state
+            )
             return
         state.info = info
         state.plans = plan_chunks(info.duration_s, n, fps=info.fps, overlap_s=self.opt.overlap_s)
         state.chunks_left = len(state.plans)
         for plan in state.plans:
-            self._submit(extract_chunk, ChunkTask(rec, cfg, str(work), plan, info), state)
+            self._submit(extract_chunk, ChunkTask(rec, cfg, str(work), plan, info, lease=self.lease), state)
 
     def _collect(self, fut: Any) -> None:
         fn, task, state, attempt = self._in_flight.pop(fut)
         try:
             outcome: Outcome = fut.result()
         except Exception as exc:  # the worker process died (crash, out of memory) or was lost
-            if attempt < _MAX_ATTEMPTS:
+            if self._retry(fn, task, state, attempt):
                 self.ex.restart()
                 self._resubmit_broken()
-                self._submit(fn, task, state, attempt + 1)
                 return
             outcome = Outcome(
                 state.rec.name,
@@ -305,6 +360,8 @@ class BatchRunner:
                 type(exc).__name__,
             )
         self.outcomes.append(outcome)
+        if outcome.error_type == "DiskFullError":  # every later write would fail too: stop, exit 6
+            raise DiskFullError(outcome.error or "the disk is full")
         if fn is extract_chunk:
             state.chunks_left -= 1
             if not outcome.ok and state.error is None:
@@ -323,6 +380,7 @@ class BatchRunner:
                             tuple(state.plans),
                             self.opt.overlap_s,
                             state.info,
+                            lease=self.lease,
                         ),
                         state,
                     )
@@ -335,12 +393,34 @@ class BatchRunner:
         result = json.loads((self.out / state.rec.name / "result.json").read_text(encoding="utf-8"))
         self._record(state, result, reused=False, progress=step)
 
+    def _retry(self, fn: Callable[[Any], Outcome], task: Any, state: _RecState, attempt: int) -> bool:
+        """Resubmit a task whose worker died; False when it has used up its attempts.
+
+        A task that never started (no started marker: it was queued, or its worker died before it
+        began) is resubmitted without using an attempt (up to a bound, in case a worker cannot even
+        start); one that started uses one of ``max_attempts`` (the culprit may be any running task).
+        """
+        marker = started_marker(task.work_dir, task.key)
+        if not marker.exists():
+            ident = (state.rec.name, task.key)
+            used = self._free_retries.get(ident, 0)
+            if used < _FREE_RETRIES:
+                self._free_retries[ident] = used + 1
+                self._submit(fn, task, state, attempt)
+                return True
+        if attempt < self.opt.max_attempts:
+            marker.unlink(missing_ok=True)
+            self._submit(fn, task, state, attempt + 1)
+            return True
+        return False
+
     def _resubmit_broken(self) -> None:
         """After a pool restart, every other in-flight future is broken too: submit them again."""
         for fut, (fn, task, state, attempt) in list(self._in_flight.items()):
             if fut.done() and fut.exception() is not None:
                 del self._in_flight[fut]
-                self._submit(fn, task, state, attempt + 1)  # the culprit may be any of them
+                if not self._retry(fn, task, state, attempt):
+                    self._in_flight[fut] = (fn, task, state, attempt)  # collected (and failed) next
 
     # ------------------------------------------------------------------ bookkeeping
     def _record(
@@ -384,7 +464,8 @@ class BatchRunner:
         self.n_failed += 1
         name = Path(rec.path).name
         msg = outcome.error or ""
-        self._status(f"failed: {msg}" if msg.startswith(name) else f"failed: {name}: {msg}")
+        line = f"failed: {msg}" if msg.startswith(name) else f"failed: {name}: {msg}"
+        self._status(terminal_safe(line))
         self._after(progress)
 
     def _after(self, progress: float) -> None:
@@ -445,6 +526,7 @@ def run_batch(
             bar_format="{l_bar}{bar}| {n:.1f}/{total} [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
         )
         history = History(opt.history_path or out / "history.sqlite")
+        heartbeat = _Heartbeat(partial, opt.lease_timeout_s)
         runner = BatchRunner(
             recordings,
             out,
@@ -454,6 +536,7 @@ def run_batch(
             on_progress=bar.update,
             on_status=lambda msg: bar.write(msg, file=sys.stderr) if opt.progress else None,
         )
+        runner.lease = heartbeat.lease
         interrupted = False
         try:
             write_summary(list(runner.rows.values()), out)
@@ -462,12 +545,24 @@ def run_batch(
         except KeyboardInterrupt:
             interrupted = True
             runner.close(cancel=True)
+        except Exception as exc:  # disk full, damaged history...: the documented error, not a crash
+            mapped = translate(exc, where=display_path(out))
+            if mapped is None or mapped is exc:
+                raise
+            raise mapped from exc
         finally:
+            heartbeat.stop()
             runner.close(cancel=True)
             bar.close()
             history.close()
             shutil.rmtree(partial, ignore_errors=True)
-        summary = write_summary(list(runner.rows.values()), out)
+        try:
+            summary = write_summary(list(runner.rows.values()), out)
+        except OSError as exc:
+            mapped = translate(exc, where=display_path(out))
+            if mapped is None:
+                raise
+            raise mapped from exc
     return BatchReport(
         out,
         summary,

@@ -8,6 +8,11 @@ Columns (fixed first, then one column per metric key seen in the batch):
 ``flagged_findings`` (``"title [status]"`` joined by ``"; "``), then posture metric values
 (``<key>``, in the metric's unit, empty when not assessable) and gait metric values (``gait.<key>``).
 
+Text comes from users and file names: every cell is UTF-8 (a file name that is not valid UTF-8 shows
+its odd bytes as ``\\xNN``, :mod:`posture_cam.paths`), and in ``summary.csv`` a text cell that a
+spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) starts with ``'``
+(:func:`posture_cam.export.csv_cell`); ``summary.parquet`` keeps the text as it is.
+
 Both files are rewritten atomically (temp file + rename) each time a recording finishes, so a reader
 never sees a half-written table.
 """
@@ -20,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..export import csv_safe_frame
+from ..paths import display_path, display_text
 from ..sequence import atomic_path
 from .inputs import Recording
 
@@ -57,12 +64,12 @@ def summary_row(
     shown = [f for f in findings if f.get("status") in ("flagged", "borderline")]
     row: dict[str, Any] = {
         "name": rec.name,
-        "path": rec.path,
-        "subject_id": rec.subject_id,
+        "path": display_path(rec.path),
+        "subject_id": None if rec.subject_id is None else display_text(rec.subject_id),
         "session_date": rec.session_date,
         "status": status,
         "reused": bool(reused),
-        "error": error,
+        "error": None if error is None else display_text(error),
         "duration_s": inp.get("duration_s"),
         "frames": inp.get("frames"),
         "detection_rate": det.get("detection_rate"),
@@ -103,7 +110,7 @@ def write_summary(rows: list[dict[str, Any]], out_dir: Path) -> pd.DataFrame:
     """Write ``summary.csv`` and ``summary.parquet`` into ``out_dir`` atomically; returns the table."""
     df = summary_frame(rows)
     with atomic_path(out_dir / "summary.csv") as tmp:
-        df.to_csv(tmp, index=False)
+        csv_safe_frame(df).to_csv(tmp, index=False, encoding="utf-8")
     with atomic_path(out_dir / "summary.parquet") as tmp:
         df.to_parquet(tmp, index=False)
     return df

@@ -9,7 +9,10 @@ under the batch output); the batch parent renames finished folders into place.
 Per worker process, :func:`init_worker` (process pool initializer; called lazily on Dask workers)
 imports MediaPipe once, resolves the pose model once, ignores Ctrl-C (the parent handles it) and
 starts a watchdog thread that ends the worker when the batch process dies (e.g. SIGKILL), so no
-orphan keeps writing after a crash. A MediaPipe landmarker in VIDEO mode needs increasing timestamps
+orphan keeps writing after a crash. On Dask (where the workers are not our children) each task
+holds a :class:`Lease` on the batch's heartbeat file instead: once the batch stops touching it, a
+running task stops decoding and every commit is refused (:func:`posture_cam.outputs.commit_guard`),
+so nothing lands after the client died. A MediaPipe landmarker in VIDEO mode needs increasing timestamps
 for its whole life, so each recording (or chunk) gets a fresh landmarker inside
 :func:`posture_cam.extract.extract_sequence`; only the model bundle and libraries are shared.
 """
@@ -25,18 +28,90 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..errors import PostureCamError
+from ..errors import BatchAbandonedError, PostureCamError, translate
 from ..sequence import PoseSequence, atomic_write_text
 from .chunking import ChunkPlan, first_mismatch, stitch
 from .inputs import Recording
 
 _STATE: dict[str, Any] = {}
 _WATCHDOG_PERIOD_S = 0.5
+_LEASE_CHECK_PERIOD_S = 0.5
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The batch's heartbeat: ``path`` holds ``run_id`` and the batch touches it every few seconds.
+
+    A task checks it before it starts, while it decodes (every ~0.5 s) and before it commits any file.
+    When the file is gone, names another run, or its modification time has not changed for
+    ``timeout_s`` (measured on the worker's own clock, so clock skew between machines does not
+    matter), the batch that asked for the work is dead: the task stops and writes nothing.
+    """
+
+    path: str
+    run_id: str
+    timeout_s: float = 15.0
+
+
+class LeaseWatch:
+    """A task's view of its :class:`Lease` (``check`` raises :class:`BatchAbandonedError`)."""
+
+    def __init__(self, lease: Lease | None) -> None:
+        self.lease = lease
+        self._mtime: float | None = None
+        self._seen_at = time.monotonic()
+        self._last_check = 0.0
+
+    def check(self) -> None:
+        lease = self.lease
+        if lease is None:
+            return
+        now = time.monotonic()
+        self._last_check = now
+        try:
+            mtime = os.stat(lease.path).st_mtime
+            owner = Path(lease.path).read_text(encoding="utf-8").strip()
+        except OSError:
+            raise BatchAbandonedError(
+                "the batch that started this task is gone (no heartbeat file)"
+            ) from None
+        if owner != lease.run_id:
+            raise BatchAbandonedError("another batch run owns this output folder now")
+        if mtime != self._mtime:
+            self._mtime, self._seen_at = mtime, now
+        elif now - self._seen_at > lease.timeout_s:
+            raise BatchAbandonedError(
+                f"the batch that started this task stopped its heartbeat {now - self._seen_at:.0f} s ago"
+            )
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        """A progress callback for extraction: checks the lease at most every 0.5 s."""
+        if self.lease is not None and time.monotonic() - self._last_check >= _LEASE_CHECK_PERIOD_S:
+            self.check()
+
+
+def started_marker(work_dir: str | os.PathLike[str], key: str) -> Path:
+    """The file a task creates once it really starts (a task that never started is retried for free)."""
+    return Path(work_dir) / f".started-{key}"
+
+
+@contextmanager
+def _task_scope(work_dir: str, key: str, lease: Lease | None) -> Iterator[LeaseWatch]:
+    """Check the lease, mark the task started, and veto every commit once the batch is gone."""
+    from ..outputs import commit_guard
+
+    watch = LeaseWatch(lease)
+    watch.check()
+    started_marker(work_dir, key).touch()
+    with commit_guard(watch.check):
+        yield watch
 
 
 @dataclass(frozen=True)
@@ -47,6 +122,9 @@ class RecordingTask:
     config: Config  # resolved for this recording (subject height applied)
     work_dir: str
     sha256: str | None = None  # the parent's hash of the input (None = hash here)
+    lease: Lease | None = None
+
+    key = "recording"
 
 
 @dataclass(frozen=True)
@@ -58,6 +136,11 @@ class ChunkTask:
     work_dir: str
     plan: ChunkPlan
     info: Any = None  # the parent's VideoInfo (probed and hashed once); None = probe here
+    lease: Lease | None = None
+
+    @property
+    def key(self) -> str:
+        return f"chunk-{self.plan.index:04d}"
 
 
 @dataclass(frozen=True)
@@ -70,6 +153,9 @@ class FinishTask:
     plans: tuple[ChunkPlan, ...]
     overlap_s: float
     info: Any = None  # the parent's VideoInfo; None = probe here
+    lease: Lease | None = None
+
+    key = "finish"
 
 
 @dataclass
@@ -147,6 +233,9 @@ def _peak_rss_mb() -> float:
 
 
 def _failure(name: str, exc: BaseException, t0: float) -> Outcome:
+    mapped = translate(exc)
+    if mapped is not None:
+        exc = mapped
     if isinstance(exc, PostureCamError):
         msg = str(exc)
     else:
@@ -190,9 +279,15 @@ def run_recording(task: RecordingTask) -> Outcome:
     try:
         from ..pipeline import analyze_file
 
-        res = analyze_file(
-            task.rec.path, task.work_dir, task.config, subject=_subject(task.rec), sha256=task.sha256
-        )
+        with _task_scope(task.work_dir, task.key, task.lease) as watch:
+            res = analyze_file(
+                task.rec.path,
+                task.work_dir,
+                task.config,
+                subject=_subject(task.rec),
+                sha256=task.sha256,
+                progress=watch.progress,
+            )
         return Outcome(
             task.rec.name,
             True,
@@ -210,23 +305,34 @@ def chunk_path(work_dir: str | os.PathLike[str], index: int) -> Path:
 
 
 def _extract_range(
-    rec: Recording, config: Config, start_s: float, end_s: float | None, info: Any = None
+    rec: Recording,
+    config: Config,
+    start_s: float,
+    end_s: float | None,
+    info: Any = None,
+    progress: Any = None,
 ) -> PoseSequence:
     from ..extract import extract_sequence
+    from ..scene import SceneRollSampler
     from ..video import iter_frames, probe
 
     if info is None:
         info = probe(rec.path, config.extraction)
     frames = iter_frames(rec.path, start_s=start_s, end_s=end_s)
+    cal = config.calibration  # camera roll from the scene's verticals (posture_cam.scene)
+    scene = SceneRollSampler(cal.scene_roll_every_s) if cal.estimate_roll_from_scene else None
     try:
-        return extract_sequence(
+        seq = extract_sequence(
             frames,
             fps=info.fps,
             frame_size=(info.width, info.height),
             config=config.extraction,
             model_path=_model(config).path,
+            on_frame=scene,
             meta={"source": rec.path, "sha256": info.sha256},
+            progress=progress,
         )
+        return seq if scene is None else scene.attach(seq)
     finally:
         frames.close()
 
@@ -236,8 +342,17 @@ def extract_chunk(task: ChunkTask) -> Outcome:
     init_worker(model=task.config.extraction.model)
     t0 = time.perf_counter()
     try:
-        seq = _extract_range(task.rec, task.config, task.plan.read_start_s, task.plan.read_end_s, task.info)
-        seq.save(chunk_path(task.work_dir, task.plan.index))
+        with _task_scope(task.work_dir, task.key, task.lease) as watch:
+            seq = _extract_range(
+                task.rec,
+                task.config,
+                task.plan.read_start_s,
+                task.plan.read_end_s,
+                task.info,
+                progress=watch.progress,
+            )
+            watch.check()
+            seq.save(chunk_path(task.work_dir, task.plan.index))
         return Outcome(
             task.rec.name,
             True,
@@ -283,30 +398,8 @@ def finish_chunked(task: FinishTask) -> Outcome:
     init_worker(model=task.config.extraction.model)
     t0 = time.perf_counter()
     try:
-        from ..pipeline import finish_analysis
-        from ..video import probe
-
-        info = task.info if task.info is not None else probe(task.rec.path, task.config.extraction)
-        plans = sorted(task.plans, key=lambda p: p.index)
-        parts = [PoseSequence.load(chunk_path(task.work_dir, p.index)) for p in plans]
-        seq, notes = stitch_chunks(task.rec, task.config, plans, parts, info)
-        meta = dict(parts[0].meta)
-        meta["chunks"] = {
-            "n": len(plans),
-            "overlap_s": task.overlap_s,
-            "boundaries_s": [round(p.keep_from_s, 6) for p in plans[1:]],
-        }
-        seq = seq.replace(meta=meta)
-        warnings = list(info.warnings) + notes
-        res = finish_analysis(
-            seq,
-            info,
-            task.work_dir,
-            task.config,
-            subject=_subject(task.rec),
-            model=_model(task.config),
-            warnings=warnings,
-        )
+        with _task_scope(task.work_dir, task.key, task.lease):
+            res, notes = _finish(task)
         shutil.rmtree(Path(task.work_dir) / ".chunks", ignore_errors=True)
         return Outcome(
             task.rec.name,
@@ -319,6 +412,34 @@ def finish_chunked(task: FinishTask) -> Outcome:
         )
     except Exception as exc:
         return _failure(task.rec.name, exc, t0)
+
+
+def _finish(task: FinishTask) -> tuple[Any, list[str]]:
+    from ..pipeline import finish_analysis
+    from ..video import probe
+
+    info = task.info if task.info is not None else probe(task.rec.path, task.config.extraction)
+    plans = sorted(task.plans, key=lambda p: p.index)
+    parts = [PoseSequence.load(chunk_path(task.work_dir, p.index)) for p in plans]
+    seq, notes = stitch_chunks(task.rec, task.config, plans, parts, info)
+    meta = dict(parts[0].meta)
+    meta["chunks"] = {
+        "n": len(plans),
+        "overlap_s": task.overlap_s,
+        "boundaries_s": [round(p.keep_from_s, 6) for p in plans[1:]],
+    }
+    seq = seq.replace(meta=meta)
+    warnings = list(info.warnings) + notes
+    res = finish_analysis(
+        seq,
+        info,
+        task.work_dir,
+        task.config,
+        subject=_subject(task.rec),
+        model=_model(task.config),
+        warnings=warnings,
+    )
+    return res, notes
 
 
 def write_error(

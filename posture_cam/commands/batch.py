@@ -16,8 +16,9 @@ result.json matches the file's SHA-256 and the config; failed recordings are ret
 
 exit codes: 0 every recording finished; 1 the batch finished but some recordings failed (see the
 'status' and 'error' columns of summary.csv); 2 usage error (bad arguments, manifest or config, no
-inputs, output folder in use by another batch); 6 output folder not writable; 130 interrupted
-(finished recordings are kept).
+inputs, output folder in use by another batch, Dask scheduler unreachable, damaged history
+database); 6 output folder not writable or the disk is full (finished recordings are kept);
+130 interrupted (finished recordings are kept).
 """
 
 
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     from ..batch import BatchOptions, run_batch
     from ..config import load_config
     from ..errors import ConfigError
+    from ..export import terminal_safe
+    from ..paths import display_path
 
     if args.executor == "process" and args.scheduler:
         raise ConfigError("--scheduler needs --executor dask")
@@ -99,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     )
     failed = report.summary[report.summary["status"] == "failed"]
     for _, row in failed.iterrows():
-        print(f"  failed: {row['path']}: {row['error']}", file=sys.stderr)
+        print(terminal_safe(f"  failed: {row['path']}: {row['error']}"), file=sys.stderr)
     if report.interrupted:
         print("posture-cam: interrupted; finished recordings are kept, rerun to continue", file=sys.stderr)
-    print(f"summary: {report.out_dir / 'summary.csv'}")
+    print(terminal_safe(f"summary: {display_path(report.out_dir / 'summary.csv')}"))
     return report.exit_code

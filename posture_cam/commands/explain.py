@@ -55,6 +55,8 @@ def read_result(folder: str | Path) -> dict[str, Any]:
         data = json.loads(f.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ResultFileError(f"{f} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ResultFileError(f"{f} is nested too deeply to be an analysis result") from None
     if not isinstance(data, dict):
         raise ResultFileError(f"{f} does not hold an analysis result (expected a JSON object)")
     return data

@@ -1,4 +1,8 @@
-"""``posture-cam history [SUBJECT]``: a subject's metrics across sessions, from the batch history."""
+"""``posture-cam history [SUBJECT]``: a subject's metrics across sessions, from the batch history.
+
+Everything printed comes from the database, i.e. from manifests and file names: it passes through
+:func:`posture_cam.export.terminal_safe` so no stored text can send escape sequences to the terminal.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from ..errors import InputNotFoundError
+    from ..export import terminal_safe, terminal_safe_frame
     from ..history import History, metrics_wide
 
     db = Path(args.db)
@@ -44,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
         if args.subject is None:
             subjects = h.list_subjects()
             if subjects.empty:
-                print(f"no subjects in {db}")
+                print(terminal_safe(f"no subjects in {db}"))
             else:
-                print(subjects.to_string(index=False))
+                print(terminal_safe_frame(subjects).to_string(index=False))
             return 0
         long = h.subject_metrics(args.subject)
         if long.empty and args.subject not in set(h.list_subjects()["subject_id"]):
@@ -60,14 +65,14 @@ def run(args: argparse.Namespace) -> int:
             )
         long = long[long["key"].isin(args.metric)]
     if long.empty:
-        print(f"subject '{args.subject}' has no metric values yet")
+        print(terminal_safe(f"subject '{args.subject}' has no metric values yet"))
         return 0
     with pd.option_context("display.width", 200, "display.max_columns", 50):
         if args.long:
             cols = ["session_date", "path", "key", "value", "unit", "iqr", "status"]
-            print(long[cols].to_string(index=False))
+            print(terminal_safe_frame(long[cols]).to_string(index=False))
         else:
             wide = metrics_wide(long)
             wide["path"] = wide["path"].map(lambda p: Path(p).name)
-            print(wide.to_string(index=False, na_rep="-"))
+            print(terminal_safe_frame(wide).to_string(index=False, na_rep="-"))
     return 0

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import report
+from ..export import md_escape
 from . import nav
 from .review import OPEN_KEY
 
@@ -58,10 +59,10 @@ def render() -> None:
     try:
         df = load_summary(Path(folder.strip()).expanduser())
     except FileNotFoundError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return
     except (pd.errors.ParserError, pd.errors.EmptyDataError, KeyError) as exc:
-        st.error(f"summary.csv in {folder} could not be read ({exc}).")
+        st.error(md_escape(f"summary.csv in {folder} could not be read ({exc})."))
         return
     n_ok = int((df["status"] == "ok").sum())
     st.caption(f"{len(df)} recordings, {n_ok} finished, {len(df) - n_ok} failed or pending.")

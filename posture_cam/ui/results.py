@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import report
+from ..export import md_escape
 from . import charts
 
 LEVEL_ICON = {
@@ -169,7 +170,7 @@ def render_downloads(result: dict[str, Any], out_dir: Path | None, *, key: str) 
             try:
                 paths = report.write_reports(Path(out_dir))
             except Exception as exc:  # noqa: BLE001 - report errors must not break the page
-                st.error(f"The report could not be built: {exc}")
+                st.error(md_escape(f"The report could not be built: {exc}"))
                 return
         st.session_state[f"{key}_reports"] = [str(p) for p in paths]
     for p in map(Path, st.session_state.get(f"{key}_reports", [])):

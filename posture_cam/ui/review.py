@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from ..config import Config
+from ..errors import PostureCamError
+from ..export import md_escape
 from ..pipeline import SubjectInfo
+from ..uploads import discard_upload, save_upload
 from . import common
 from .results import render_result
 
@@ -52,7 +56,7 @@ def render() -> None:
                 id=subject_id.strip() or None, height_cm=float(height) if height > 0 else None
             )
             config = Config().with_overrides({"output.overlay": bool(overlay)})
-            opened = analyse_uploads([(f.name, f.getvalue()) for f in files], config, subject)
+            opened = analyse_uploads([(f.name, f) for f in files], config, subject)
             if opened:
                 st.session_state[OPEN_KEY] = str(opened[-1])
                 st.session_state["review_dirs"] = {
@@ -71,14 +75,26 @@ def opened_names(dirs: list[Path]) -> list[tuple[str, Path]]:
     return out
 
 
-def analyse_uploads(uploads: list[tuple[str, bytes]], config: Config, subject: SubjectInfo) -> list[Path]:
-    """Analyse each upload (cached); show an error or warning per failed file. Returns result folders."""
+def analyse_uploads(uploads: list[tuple[str, Any]], config: Config, subject: SubjectInfo) -> list[Path]:
+    """Analyse each upload (bytes or a file object; cached); show an error or warning per failed file.
+
+    Uploads are streamed to the cache under the size limit and deleted again when rejected
+    (posture_cam.uploads). Returns result folders.
+    """
     done: list[Path] = []
     for name, data in uploads:
-        if not data:
-            st.error(f"{name}: the file is empty.")
+        size = len(data) if isinstance(data, bytes) else getattr(data, "size", None)
+        if not size:
+            st.error(md_escape(f"{name}: the file is empty."))
             continue
-        path, sha = common.store_upload(name, data)
+        try:
+            stored = save_upload(
+                data, name, root=common.cache_dir(), max_bytes=int(config.extraction.max_file_size_mb * 1e6)
+            )
+        except PostureCamError as exc:
+            st.error(md_escape(str(exc)))
+            continue
+        path, sha = stored.path, stored.sha256
         bar = st.progress(0.0, text=f"{name}: starting")
 
         def progress(fraction: float, text: str, _bar=bar, _name=name) -> None:
@@ -87,8 +103,9 @@ def analyse_uploads(uploads: list[tuple[str, bytes]], config: Config, subject: S
         outcome = common.analyze_cached(path, sha, config, subject, name=name, progress=progress)
         bar.empty()
         if outcome.error:
+            discard_upload(path)  # a rejected upload does not stay in the cache
             msg = outcome.error if outcome.error.startswith(name) else f"{name}: {outcome.error}"
-            (st.warning if outcome.level == "warning" else st.error)(msg)
+            (st.warning if outcome.level == "warning" else st.error)(md_escape(msg))
             continue
         assert outcome.out_dir is not None
         st.toast(f"{name}: {'read from cache' if outcome.cached else 'analysed'}")
@@ -113,6 +130,6 @@ def show_results() -> None:
     st.session_state[OPEN_KEY] = chosen
     result = common.load_result(Path(chosen))
     if result is None:
-        st.error(f"No finished analysis in {chosen} (result.json is missing).")
+        st.error(md_escape(f"No finished analysis in {chosen} (result.json is missing)."))
         return
     render_result(result, Path(chosen), key="review")
