@@ -30,7 +30,14 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..config import GaitConfig
 from ..errors import InvalidSequenceError
 from ..sequence import PoseSequence
-from ._signals import body_height_px_per_frame, central_velocity, leg_array, nan_moving_mean, view_family
+from ._signals import (
+    body_height_px_per_frame,
+    central_velocity,
+    leg_array,
+    nan_moving_mean,
+    nan_moving_median,
+    view_family,
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,13 @@ class WalkingBout:
     start: int
     stop: int
     direction: int
-    view_family: str  # "side" | "frontal"
+    view_family: str  # "side" | "frontal" | "oblique" (the most common family in the bout)
     backwards: bool = False
     stationary: bool = False  # the legs walk but the body does not travel (treadmill, following camera)
+    reason: str = ""  # why these frames are walking, in plain words (evidence and view changes)
 
     def to_json(self, timestamps_s: np.ndarray, frame_index: np.ndarray) -> dict[str, object]:
-        if self.view_family == "side":
+        if self.view_family in ("side", "oblique"):
             d = "image_right" if self.direction > 0 else "image_left"
         else:
             d = "towards_camera" if self.direction > 0 else "away_from_camera"
@@ -60,6 +68,8 @@ class WalkingBout:
             "direction": d,
             "backwards": bool(self.backwards),
             "stationary": bool(self.stationary),
+            "duration_s": round(float(timestamps_s[self.stop - 1] - timestamps_s[self.start]), 4),
+            "reason": self.reason,
         }
 
 
@@ -77,7 +87,18 @@ class SegmentationInput:
 
 
 class WalkingBoutDetector:
-    """Find straight walking bouts; results in ``bouts_``, ``standing_``, ``turning_``, ``progression_``."""
+    """Find walking bouts; results in ``bouts_``, ``standing_``, ``turning_``, ``progression_``,
+    ``stepping_`` (legs alternating, either test) and ``alternation_`` (the swing-activity test).
+
+    A frame walks when the legs alternate (:func:`leg_alternation` or :func:`stepping`) or the body
+    progresses faster than ``min_speed_body_heights_per_s`` / ``min_scale_rate_per_s`` (the healthy,
+    fast case), and it is not standing still. Walking frames form runs; a run is cut where the
+    subject stands still for ``pause_min_s`` or more, where the direction of travel reverses (a
+    turn), and where the subject steps without progressing for between ``max_slow_gap_s`` and
+    ``stationary_min_duration_s`` (a turn on the spot or hesitation); longer in-place runs are
+    walking without travel (``stationary``). A change of view (side to oblique to front) does NOT
+    cut a bout. See docs/gait.md section 1 for the thresholds and the measurements behind them.
+    """
 
     def __init__(
         self,
@@ -92,6 +113,13 @@ class WalkingBoutDetector:
         stepping_min_range_side: float = 0.15,
         stepping_min_range_frontal: float = 0.03,
         stationary_min_duration_s: float = 3.0,
+        slow_speed_body_heights_per_s: float = 0.03,
+        slow_scale_rate_per_s: float = 0.012,
+        alternation_min_activity_body_heights_per_s: float = 0.06,
+        alternation_min_swings: int = 3,
+        alternation_max_step_s: float = 2.0,
+        pause_min_s: float = 0.3,
+        max_slow_gap_s: float = 0.5,
     ) -> None:
         self.min_speed_body_heights_per_s = min_speed_body_heights_per_s
         self.min_scale_rate_per_s = min_scale_rate_per_s
@@ -103,58 +131,286 @@ class WalkingBoutDetector:
         self.stepping_min_range_side = stepping_min_range_side
         self.stepping_min_range_frontal = stepping_min_range_frontal
         self.stationary_min_duration_s = stationary_min_duration_s
+        self.slow_speed_body_heights_per_s = slow_speed_body_heights_per_s
+        self.slow_scale_rate_per_s = slow_scale_rate_per_s
+        self.alternation_min_activity_body_heights_per_s = alternation_min_activity_body_heights_per_s
+        self.alternation_min_swings = alternation_min_swings
+        self.alternation_max_step_s = alternation_max_step_s
+        self.pause_min_s = pause_min_s
+        self.max_slow_gap_s = max_slow_gap_s
 
     def detect(self, data: SegmentationInput, *, sampling_rate_hz: float) -> WalkingBoutDetector:
-        win = max(1, int(round(self.smooth_window_s * sampling_rate_hz)))
-        prog = _progression(data, sampling_rate_hz, win)
+        rate = sampling_rate_hz
+        n = len(data.body_height_px)
+        win = max(1, int(round(self.smooth_window_s * rate)))
         fam = np.asarray(data.view_family, dtype=object)
-        thr = np.where(fam == "side", self.min_speed_body_heights_per_s, self.min_scale_rate_per_s)
-        known = np.isin(fam, ("side", "frontal"))
-        moving = np.isfinite(prog) & (np.abs(prog) > thr) & known
-        sign = np.where(moving, np.sign(prog), 0).astype(int)
-        self.standing_ = _standing(data, sampling_rate_hz, win, self.standing_max_speed_body_heights_per_s)
-        self.stepping_ = np.zeros(len(prog), bool)
+        known = np.isin(fam, ("side", "frontal", "oblique"))
+        lateral, depth = _travel(data, rate, win)
+        depth_fam = fam == "frontal"
+        prog = np.where(depth_fam, depth, lateral)
+        prog = np.where(known, prog, np.nan)
+        fast_thr = np.where(depth_fam, self.min_scale_rate_per_s, self.min_speed_body_heights_per_s)
+        moving = np.isfinite(prog) & (np.abs(prog) > fast_thr) & known
+        slow_lat = np.isfinite(lateral) & (np.abs(lateral) > self.slow_speed_body_heights_per_s)
+        slow_dep = np.isfinite(depth) & (np.abs(depth) > self.slow_scale_rate_per_s)
+        progressing = (
+            np.where(depth_fam, slow_dep, np.where(fam == "oblique", slow_lat | slow_dep, slow_lat)) | moving
+        ) & known
+        self.standing_ = _standing(data, rate, win, self.standing_max_speed_body_heights_per_s)
+        # legs alternating: two independent tests (foot separation swinging; swing activity alternating)
+        sep = np.zeros(n, bool)
         if data.facing is not None:
-            self.stepping_ = stepping(
+            sep = stepping(
                 data,
-                sampling_rate_hz,
+                rate,
                 window_s=self.stepping_window_s,
                 min_crossings=self.stepping_min_crossings,
                 min_range_side=self.stepping_min_range_side,
                 min_range_frontal=self.stepping_min_range_frontal,
             )
             # the window needs a few steps on both sides, so it starts late and ends early by up to
-            # half a window: grow the runs back by that much, but never into standing still
-            half = int(round(0.5 * self.stepping_window_s * sampling_rate_hz))
-            grown = _dilate(self.stepping_, half)
-            in_place = grown & ~self.standing_ & ~moving & known
-            # a turn between two bouts also steps without travelling, but for a second or two; only a
-            # longer run counts as walking in place (treadmill, following camera)
-            min_in_place = int(np.ceil(self.stationary_min_duration_s * sampling_rate_hz))
-            for s, e, v in _runs(in_place.astype(int)):
-                if v and e - s < min_in_place:
-                    in_place[s:e] = False
-            sign = np.where(in_place, np.sign(np.asarray(data.facing)), sign).astype(int)
-        min_len = int(np.ceil(self.min_duration_s * sampling_rate_hz))
-        self.bouts_ = [
-            WalkingBout(s, e, d, str(_mode(fam[s:e])), stationary=not bool(moving[s:e].mean() >= 0.5))
-            for s, e, d in _runs(sign)
-            if d != 0 and e - s >= min_len
-        ]
+            # half a window: grow the runs back by that much
+            sep = _dilate(sep, int(round(0.5 * self.stepping_window_s * rate)))
+        self.alternation_ = leg_alternation(
+            data.feet_px,
+            data.mid_hip_px,
+            data.body_height_px,
+            rate,
+            min_activity=self.alternation_min_activity_body_heights_per_s,
+            min_swings=self.alternation_min_swings,
+            max_step_s=self.alternation_max_step_s,
+        )
+        self.stepping_ = (sep | self.alternation_) & known
+        walking = (moving | self.stepping_) & known & ~self.standing_
+        # stepping without progression: a short dip is a slow step (kept), a longer one a turn or a
+        # hesitation (cut), a long one walking in place (treadmill, following camera)
+        in_place = walking & ~progressing
+        max_gap = int(round(self.max_slow_gap_s * rate))
+        min_in_place = int(np.ceil(self.stationary_min_duration_s * rate))
+        for s, e, v in _runs(in_place.astype(int)):
+            if v and max_gap < e - s < min_in_place:
+                walking[s:e] = False
+        # pauses: standing still inside a walking run for pause_min_s or more cuts it (shorter stills
+        # are the double support of a slow walker and stay in the bout)
+        fill = int(round(self.pause_min_s * rate))
+        for s, e, v in _runs(walking.astype(int)):
+            if not v and 0 < s and e < n and e - s < fill:
+                walking[s:e] = True
+        self.walking_ = walking
+        facing = np.zeros(n, int) if data.facing is None else np.asarray(data.facing, dtype=int)
+        min_len = int(np.ceil(self.min_duration_s * rate))
+        bouts: list[WalkingBout] = []
+        for s, e, v in _runs(walking.astype(int)):
+            if not v:
+                continue
+            for a, b, d in _split_on_reversal(lateral[s:e], depth[s:e], fam[s:e], facing[s:e], self, rate):
+                a, b = s + a, s + b
+                # trim to the frames with direct evidence (the separation test's window spills over)
+                direct = np.flatnonzero((progressing | self.alternation_)[a:b])
+                if direct.size == 0:
+                    continue
+                a, b = a + int(direct[0]), a + int(direct[-1]) + 1
+                a, b = _trim_ramps(prog, a, b, progressing)
+                if b - a < min_len:
+                    continue
+                if not (progressing[a:b].mean() >= 0.5 or self.stepping_[a:b].mean() >= 0.5):
+                    continue
+                bouts.append(self._bout(a, b, d, fam, progressing, moving, lateral, depth))
+        self.bouts_ = bouts
         self.progression_ = prog
-        self.turning_ = _turns(self.bouts_, self.standing_, len(prog))
+        self.turning_ = _turns(self.bouts_, self.standing_, n)
         return self
 
+    def _bout(
+        self,
+        a: int,
+        b: int,
+        d: int,
+        fam: np.ndarray,
+        progressing: np.ndarray,
+        moving: np.ndarray,
+        lateral: np.ndarray,
+        depth: np.ndarray,
+    ) -> WalkingBout:
+        family = str(_mode(fam[a:b]))
+        stationary = not bool(progressing[a:b].mean() >= 0.5)
+        alt = float(self.alternation_[a:b].mean())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            speed = float(np.nanmedian(np.abs(lateral[a:b])))
+            scale = float(np.nanmedian(np.abs(depth[a:b])))
+        if stationary:
+            reason = "legs alternate without the body travelling (treadmill, following camera or on the spot)"
+        elif moving[a:b].mean() >= 0.5:
+            reason = "the body travels"
+            reason += " with alternating legs" if alt >= 0.5 else ""
+        else:
+            reason = "legs alternate while the body travels slowly"
+        if family == "frontal":
+            reason += f" (size change {scale:.3f}/s)"
+        else:
+            reason += f" ({speed:.2f} body heights/s across the image)"
+        fams = {str(f) for f in fam[a:b]} - {"other"}
+        if len(fams) > 1:
+            reason += "; the view changes during the bout (" + ", ".join(sorted(fams)) + ")"
+        return WalkingBout(a, b, d, family, stationary=stationary, reason=reason)
 
-def _progression(data: SegmentationInput, rate_hz: float, win: int) -> np.ndarray:
-    """(T,) signed progression: side = body heights/s along image x; frontal = d ln(size)/dt (1/s)."""
+
+def _trim_ramps(prog: np.ndarray, a: int, b: int, progressing: np.ndarray) -> tuple[int, int]:
+    """Trim a travelling bout's edges to where the smoothed progression reaches half its median in
+    the bout: the running mean spreads the start and the stop of travel over half its window, which
+    would otherwise add the standing or turning frames around the bout (measured: 6-8 frames at 30
+    fps, enough for a turning step to be taken for the first step of the bout)."""
+    if progressing[a:b].mean() < 0.5:
+        return a, b  # walking in place: nothing to trim
+    p = np.abs(prog[a:b])
+    if not np.isfinite(p).any():
+        return a, b
+    half = 0.5 * float(np.nanmedian(p))
+    ok = np.flatnonzero(np.nan_to_num(p) >= half)
+    return a + int(ok[0]), a + int(ok[-1]) + 1
+
+
+def _travel(data: SegmentationInput, rate_hz: float, win: int) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) lateral progression (mid-hip along image x, body heights/s) and (T,) depth progression
+    (d ln body size / dt, 1/s, positive = approaching), both smoothed over ``win`` frames."""
     h = np.asarray(data.body_height_px, dtype=np.float64)
     vx = central_velocity(data.mid_hip_px[:, 0], rate_hz) / h
     with np.errstate(all="ignore"):
         vs = central_velocity(np.log(h), rate_hz)
-    fam = np.asarray(data.view_family, dtype=object)
-    out = np.where(fam == "side", vx, np.where(fam == "frontal", vs, np.nan))
-    return nan_moving_mean(out, win)
+    return nan_moving_mean(vx, win), nan_moving_mean(vs, win)
+
+
+def _split_on_reversal(
+    lateral: np.ndarray,
+    depth: np.ndarray,
+    fam: np.ndarray,
+    facing: np.ndarray,
+    det: WalkingBoutDetector,
+    rate_hz: float,
+) -> list[tuple[int, int, int]]:
+    """(start, stop, direction) pieces of one walking run, cut where the direction of travel reverses.
+
+    Per frame the travel sign is read along the image x (side and oblique views) or in depth
+    (front/back view) when it exceeds the slow thresholds, else it is unknown and inherits its
+    neighbours'; facing fills frames that never show travel (walking in place). A reversal counts
+    only when the new sign lasts ``max_slow_gap_s``; the frames where it flips are left out (the turn).
+    """
+    n = lateral.size
+    depth_fam = fam == "frontal"
+    lat = np.where(np.abs(np.nan_to_num(lateral)) > det.slow_speed_body_heights_per_s, np.sign(lateral), 0)
+    dep = np.where(np.abs(np.nan_to_num(depth)) > det.slow_scale_rate_per_s, np.sign(depth), 0)
+    sign = np.where(depth_fam, dep, lat).astype(int)
+    # a direction must hold for a bout's minimum duration to count (brief drifts of the smoothed
+    # progression, e.g. the body size changing as the knees start to bend on a treadmill, do not)
+    min_known = max(1, int(round(det.min_duration_s * rate_hz)))
+    for s, e, v in _runs(sign):
+        if v != 0 and e - s < min_known:
+            sign[s:e] = 0
+    if not sign.any():
+        sign = np.asarray(facing, dtype=int)
+    # the family group: a change of view family never counts as a reversal
+    group = np.where(depth_fam, 1, 0)
+    known = sign != 0
+    if not known.any():
+        return [(0, n, int(_mode_int(facing)) or 1)]
+    # fill unknown frames from the previous known one (and the first from the next)
+    idx = np.where(known, np.arange(n), -1)
+    idx = np.maximum.accumulate(idx)
+    first = int(np.flatnonzero(known)[0])
+    idx[:first] = first
+    filled = sign[idx]
+    grp = group[idx]
+    # runs of (group, sign); a short run (< max_slow_gap_s) is absorbed by its predecessor
+    key = grp * 2 + (filled > 0)
+    min_run = max(1, int(round(det.max_slow_gap_s * rate_hz)))
+    runs = _runs(key)
+    merged: list[list[int]] = []
+    for s, e, k in runs:
+        if merged and (e - s < min_run or k == merged[-1][2]):
+            merged[-1][1] = e
+        else:
+            merged.append([s, e, k])
+    pieces: list[tuple[int, int, int]] = []
+    cur = list(merged[0])
+    for s, e, k in merged[1:]:
+        same_group = (k // 2) == (cur[2] // 2)
+        if same_group:  # a reversal: cut here, leaving out the frames without a known sign (the turn)
+            last = (
+                cur[0] + int(np.flatnonzero(known[cur[0] : cur[1]])[-1])
+                if known[cur[0] : cur[1]].any()
+                else cur[1] - 1
+            )
+            pieces.append((cur[0], last + 1, 1 if cur[2] % 2 else -1))
+            kn = np.flatnonzero(known[s:e])
+            cur = [s + (int(kn[0]) if kn.size else 0), e, k]
+        else:  # a view change: keep the bout, its direction is that of its first family
+            cur[1] = e
+    pieces.append((cur[0], cur[1], 1 if cur[2] % 2 else -1))
+    return pieces
+
+
+def _mode_int(values: np.ndarray) -> int:
+    v = np.asarray(values, dtype=int)
+    v = v[v != 0]
+    if v.size == 0:
+        return 0
+    vals, counts = np.unique(v, return_counts=True)
+    return int(vals[np.argmax(counts)])
+
+
+def leg_alternation(
+    feet_px: np.ndarray,
+    mid_hip_px: np.ndarray,
+    body_height_px: np.ndarray,
+    rate_hz: float,
+    *,
+    min_activity: float,
+    min_swings: int,
+    max_step_s: float,
+) -> np.ndarray:
+    """(T,) bool: the two feet take turns to swing, in any view (side, oblique, front/back).
+
+    Uses the swing activity of :func:`~posture_cam.gait.events.swing_activity` (each foot's share of
+    the feet's relative speed, body heights/s; a camera moving both feet alike cancels). A *swing
+    episode* is a run where one foot's activity exceeds the other's by ``min_activity``; episodes of
+    the same foot in a row are merged. A chain of at least ``min_swings`` episodes of alternating feet,
+    each peak at most ``max_step_s`` after the previous one, is walking: the frames from half a step
+    before its first peak to half a step after its last are marked. Standing, weight shifts, talking
+    and arm gestures leave both feet still; a foot held up or tapped (balance test) never alternates.
+    """
+    from .events import swing_activity
+
+    n = feet_px.shape[0]
+    out = np.zeros(n, bool)
+    if n < 5:
+        return out
+    h = nan_moving_median(np.asarray(body_height_px, np.float64), max(3, int(round(2.0 * rate_hz))))
+    act = swing_activity(feet_px, mid_hip_px, h, sampling_rate_hz=rate_hz)
+    d = act[:, 0] - act[:, 1]
+    dom = np.where(d > min_activity, 1, np.where(d < -min_activity, -1, 0))
+    episodes: list[tuple[int, int]] = []  # (peak frame, foot sign)
+    for s, e, v in _runs(dom.astype(int)):
+        if v == 0:
+            continue
+        pk = s + int(np.nanargmax(np.abs(d[s:e])))
+        if episodes and episodes[-1][1] == v:
+            if abs(d[pk]) > abs(d[episodes[-1][0]]):
+                episodes[-1] = (pk, v)
+            continue
+        episodes.append((pk, v))
+    max_gap = max_step_s * rate_hz
+    chain = [0]
+    for i in range(1, len(episodes) + 1):
+        if i < len(episodes) and episodes[i][0] - episodes[i - 1][0] <= max_gap:
+            chain.append(i)
+            continue
+        if len(chain) >= min_swings:
+            peaks = [episodes[j][0] for j in chain]
+            half = int(round(0.5 * float(np.median(np.diff(peaks)))))
+            out[max(0, peaks[0] - half) : min(n, peaks[-1] + half + 1)] = True
+        chain = [i]
+    return out
 
 
 def stepping(
@@ -315,6 +571,7 @@ def find_walking(
         z = np.zeros(n, bool)
         return WalkingSegmentation([], z, z.copy(), np.full(n, np.nan), z.copy())
     fam = view_family(v)
+    fam[v == "oblique"] = "oblique"  # walking is found in oblique views too (events: direction-free)
     legs = leg_array(seq)
     mid_hip = 0.5 * (legs[:, 0, 0] + legs[:, 1, 0])
     with warnings.catch_warnings():  # frames without foot points stay NaN
