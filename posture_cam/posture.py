@@ -571,6 +571,19 @@ class _StandingMetrics:
         if not segs:
             return self.reason(required, unit, key, **extra)
         frames = self.frames(segs, required)
+        in_segs = self.frames(segs, ())
+        turned = int((in_segs & ~frames).sum())
+        if turned and frames.sum() < self.cfg.posture.min_valid_frames:
+            return MetricResult.not_assessable(
+                unit,
+                f"the subject was turned more than {self.cfg.posture.frontal_max_yaw_deg:g} deg from the "
+                f"camera in {turned} of {int(in_segs.sum())} front/back standing frames; frontal tilts of "
+                "a turned body are not comparable (face the camera squarely)",
+                view_required=required,
+                n_frames=int(frames.sum()),
+                segments=[seg.ref() for seg in segs],
+                **extra,
+            )
         r = MetricResult.from_series(
             np.where(frames, self.series[key], np.nan),
             unit,
@@ -583,6 +596,7 @@ class _StandingMetrics:
             context="quiet_standing",
             quiet_standing_frames=int(frames.sum()),
             segments=[seg.ref() for seg in segs],
+            **({"turned_frames_excluded": turned} if turned else {}),
         )
 
     def per_segment(self) -> list[dict[str, float]]:
@@ -631,15 +645,11 @@ SEGMENT_KEYS: dict[bool, tuple[str, ...]] = {
 def frontal_frames_ok(prep: Prepared, cfg: Config) -> np.ndarray:
     """(T,) bool: frames where the subject is square enough to the camera for frontal metrics.
 
-    The view labels already require a frontal view; the subject-yaw tolerance of the view module
-    (when it provides one) removes frames turned further than frontal metrics tolerate.
+    The view labels already require a frontal view (yaw under ~30 deg); frames turned further than
+    ``posture.frontal_max_yaw_deg`` are left out as well: a turned body under a camera above or below
+    hip height projects a level pelvis and shoulder line tilted (docs/metrics.md).
     """
-    from . import view as view_mod
-
-    fn = getattr(view_mod, "frontal_yaw_ok", None)
-    if fn is None:
-        return np.ones(prep.n_frames, bool)
-    return np.asarray(fn(prep.view, cfg.posture), bool)
+    return ~prep.view.turned(cfg.posture.frontal_max_yaw_deg)
 
 
 def analyze_posture(data: Prepared | PoseSequence, config: Config | None = None) -> PostureReport:

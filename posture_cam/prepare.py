@@ -316,7 +316,15 @@ def prepare(
         labels = np.asarray(view_per_frame).astype(str)
         if labels.shape != (n,):
             raise InvalidSequenceError(f"view_per_frame: expected shape ({n},), got {labels.shape}")
-        view = report_from_labels(labels, seq.timestamps_s, rate, frontalness=view.frontalness, raw=view.raw)
+        view = report_from_labels(
+            labels,
+            seq.timestamps_s,
+            rate,
+            frontalness=view.frontalness,
+            raw=view.raw,
+            yaw_deg=view.yaw_deg,
+            frontal_max_yaw_deg=view.frontal_max_yaw_deg,
+        )
     cal = calibrate(seq, cfg.calibration)
     xy = level_points(seq.image_px[..., :2], cal.roll_deg, (seq.frame_size[0] / 2, seq.frame_size[1] / 2))
     h = body_height_px_per_frame(seq, smooth_frames=max(3, int(round(rate))))
