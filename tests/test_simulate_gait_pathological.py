@@ -25,6 +25,7 @@ from posture_cam.simulate.gait_recording import (
     Walk,
     WalkerSpec,
     recording,
+    score_contacts,
     simulate_recording,
     standing_recording,
     view_label,
@@ -378,3 +379,39 @@ def test_blazepose_like_faults_are_marked_in_the_truth():
     assert np.median(far_err) > 4.0 and np.max(near_err) < 1e-3
     with pytest.raises(ValueError, match="dropout_rate"):
         RecordingSpec(dropout_rate=0.6)
+
+
+def test_far_leg_collapse_pulls_the_far_ankle_to_the_near_one():
+    base = recording("healthy", noise_px=0.0)
+    a = np.asarray(simulate_recording(base)[0].image_px)[..., :2]
+    seq, tr = simulate_recording(RecordingSpec(**{**base.__dict__, "far_leg_collapse": 0.8}))
+    b = np.asarray(seq.image_px)[..., :2]
+    side_on = tr.walking & (tr.view_angle_deg > 80)  # camera on the right: the left leg is far
+    gap_before = np.linalg.norm(a[side_on, L.LEFT_ANKLE] - a[side_on, L.RIGHT_ANKLE], axis=1)
+    gap_after = np.linalg.norm(b[side_on, L.LEFT_ANKLE] - b[side_on, L.RIGHT_ANKLE], axis=1)
+    assert np.allclose(gap_after, 0.2 * gap_before, rtol=1e-3, atol=1e-3)
+    assert np.allclose(b[side_on, L.RIGHT_ANKLE], a[side_on, L.RIGHT_ANKLE])  # near leg as it was
+    frontal = np.abs(tr.view_angle_deg) < 25
+    assert np.allclose(b[frontal], a[frontal])
+
+
+def test_score_contacts():
+    seq, tr = _rec("healthy")
+    fps = seq.fps
+    walk = tr.contacts()
+    turn = tr.contacts(phase="turn")
+    perfect = [(e.time_s, e.foot) for e in walk]
+    sc = score_contacts(tr, perfect, fps=fps)
+    assert (sc.n_true, sc.n_found, sc.n_false, sc.found_pct) == (len(walk), len(walk), 0, 100.0)
+    assert sc.median_abs_error_frames == 0.0
+    late = [(t + 1.5 / fps, f) for t, f in perfect]
+    assert score_contacts(tr, late, fps=fps).errors_frames == pytest.approx([1.5] * len(walk))
+    too_late = [(t + 3.0 / fps, f) for t, f in perfect]
+    assert score_contacts(tr, too_late, fps=fps).n_found == 0
+    wrong_foot = [(t, "left" if f == "right" else "right") for t, f in perfect]
+    assert score_contacts(tr, wrong_foot, fps=fps).n_found == 0
+    assert score_contacts(tr, wrong_foot, fps=fps, match_feet=False).n_found == len(walk)
+    extra = perfect + [(turn[0].time_s, turn[0].foot), (0.5, "left")]  # a turn step and a ghost
+    sc = score_contacts(tr, extra, fps=fps)
+    assert (sc.n_found, sc.n_false) == (len(walk), 1)
+    assert score_contacts(tr, extra, fps=fps, phase=None).n_true == len(walk) + len(turn)
