@@ -102,7 +102,8 @@ class CalibrationConfig:
     scene_min_lines: int = 3  # a frame's reading counts with at least this many supporting lines
     # the feet line is used only when both feet stand still side by side at the same depth:
     feet_max_depth_diff_m: float = 0.08  # |heel-to-heel depth| in MediaPipe world metres
-    feet_max_image_depth_diff_heights: float = 0.06  # |heel image z| difference, share of body height
+    feet_max_image_depth_diff_heights: float = 0.05  # |heel image z| difference, share of body height
+    feet_max_roll_deg: float = 3.0  # feet heights must be similar: a steeper feet line is not used
     feet_scene_max_disagreement_deg: float = 1.5  # feet line differing more from a confident scene: rejected
 
 

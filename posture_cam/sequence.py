@@ -35,6 +35,10 @@ from .landmarks import LANDMARK_NAMES, N_LANDMARKS, Landmark, mirror_index
 
 #: Columns added after format 1 was written: a file without them still loads (as all-NaN).
 _OPTIONAL_COLUMNS = frozenset({"pelvis_outline_deg"})
+#: Table columns of the extension channels are named ``CHANNEL_PREFIX + name``.
+CHANNEL_PREFIX = "channel."
+#: Channels whose sign flips in a mirror image (:meth:`PoseSequence.mirrored`).
+MIRROR_ODD_CHANNELS = frozenset({"scene_roll_deg", "scene_roll_horizontal_deg"})
 FORMAT_VERSION = 1
 _IMAGE_COLS = ("x_px", "y_px", "z_px")
 _WORLD_COLS = ("x_m", "y_m", "z_m")
@@ -65,6 +69,10 @@ class PoseSequence:
     # (camera roll not removed), deg, + = subject's right side lower; NaN where not measured
     # (posture_cam.outline). Optional column: older files read as all-NaN.
     pelvis_outline_deg: np.ndarray = None  # type: ignore[assignment]
+    # Extension slot (like supervision's KeyPoints.data): optional per-frame (T,) float32 arrays by
+    # name, NaN where not measured, e.g. the scene-roll readings of posture_cam.scene.CHANNELS.
+    # Sliced, concatenated, saved and loaded with the sequence; older files load without them.
+    channels: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         img = np.asarray(self.image_px, dtype=np.float32)
@@ -117,7 +125,17 @@ class PoseSequence:
             else np.asarray(self.pelvis_outline_deg, np.float32)
         )
         _check(po.shape == (t,), f"pelvis_outline_deg: expected shape ({t},), got {po.shape}")
-        for frozen in (img, world, vis, pres, ts, fi, pc, po):
+        chans: dict[str, np.ndarray] = {}
+        for name, arr in (self.channels or {}).items():
+            _check(
+                isinstance(name, str) and name.isidentifier(),
+                f"channels: expected identifier names, got {name!r}",
+            )
+            a = np.array(arr, dtype=np.float32)
+            _check(a.shape == (t,), f"channels[{name!r}]: expected shape ({t},), got {a.shape}")
+            chans[name] = a
+        frozen_arrays: list[np.ndarray] = [img, world, vis, pres, ts, fi, pc, po, *chans.values()]
+        for frozen in frozen_arrays:
             frozen.setflags(write=False)
         object.__setattr__(self, "image_px", img)
         object.__setattr__(self, "world_m", world)
@@ -129,6 +147,7 @@ class PoseSequence:
         object.__setattr__(self, "frame_index", fi)
         object.__setattr__(self, "people_count", pc)
         object.__setattr__(self, "pelvis_outline_deg", po)
+        object.__setattr__(self, "channels", chans)
         object.__setattr__(self, "meta", dict(self.meta))
 
     # ------------------------------------------------------------------ construction
@@ -240,6 +259,7 @@ class PoseSequence:
             frame_index=self.frame_index[s],
             people_count=self.people_count[s],
             pelvis_outline_deg=self.pelvis_outline_deg[s],
+            channels={k: v[s] for k, v in self.channels.items()},
         )
 
     def mirrored(self) -> PoseSequence:
@@ -250,7 +270,11 @@ class PoseSequence:
         world = self.world_m[:, perm].copy()
         world[..., 0] = -world[..., 0]
         return self.replace(
-            image_px=img, world_m=world, visibility=self.visibility[:, perm], presence=self.presence[:, perm]
+            image_px=img,
+            world_m=world,
+            visibility=self.visibility[:, perm],
+            presence=self.presence[:, perm],
+            channels={k: -v if k in MIRROR_ODD_CHANNELS else v for k, v in self.channels.items()},
         )
 
     @staticmethod
@@ -272,6 +296,10 @@ class PoseSequence:
             frame_index=np.concatenate([p.frame_index for p in parts]),
             people_count=np.concatenate([p.people_count for p in parts]),
             pelvis_outline_deg=np.concatenate([p.pelvis_outline_deg for p in parts]),
+            channels={
+                k: np.concatenate([p.channels.get(k, np.full(p.n_frames, np.nan, np.float32)) for p in parts])
+                for k in sorted({k for p in parts for k in p.channels})
+            },
         )
 
     # ------------------------------------------------------------------ tables and files
@@ -283,7 +311,9 @@ class PoseSequence:
             cols += [f"{name}_{c}" for c in _IMAGE_COLS]
             cols += [f"{name}_{c}" for c in _WORLD_COLS]
             cols += [f"{name}_visibility", f"{name}_presence"]
-        return cols + ["pelvis_outline_deg"]  # later additions go last: positional readers keep working
+        # later additions go last: positional readers keep working; the channels (CHANNEL_PREFIX +
+        # name) follow these fixed columns in to_table
+        return cols + ["pelvis_outline_deg"]
 
     def to_table(self) -> dict[str, np.ndarray]:
         """Column name -> 1-D array, in :meth:`columns` order."""
@@ -300,6 +330,8 @@ class PoseSequence:
             out[f"{name}_visibility"] = self.visibility[:, i]
             out[f"{name}_presence"] = self.presence[:, i]
         out["pelvis_outline_deg"] = self.pelvis_outline_deg
+        for ch in sorted(self.channels):
+            out[CHANNEL_PREFIX + ch] = self.channels[ch]
         return out
 
     @classmethod
@@ -343,6 +375,11 @@ class PoseSequence:
                 if "pelvis_outline_deg" in table
                 else np.full(t, np.nan, np.float32)
             ),
+            channels={
+                c[len(CHANNEL_PREFIX) :]: np.asarray(v, np.float32)
+                for c, v in table.items()
+                if c.startswith(CHANNEL_PREFIX)
+            },
             meta=meta or {},
         )
 
@@ -422,6 +459,8 @@ class PoseSequence:
                     "pelvis_outline_deg",
                 )
             )
+            and sorted(self.channels) == sorted(other.channels)
+            and all(np.array_equal(v, other.channels[k], equal_nan=True) for k, v in self.channels.items())
         )
 
     __hash__ = None  # type: ignore[assignment]

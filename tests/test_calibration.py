@@ -1,6 +1,10 @@
-"""Camera roll from the feet and body-height scale, on synthetic subjects with known answers."""
+"""Camera roll (user > scene > feet > none) and body-height scale, on synthetic subjects with known
+answers, and on renders: a rolled camera in a room (roll from the scene), a staggered stance under a
+level camera (no invented roll)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,12 +14,14 @@ from posture_cam.config import CalibrationConfig
 from posture_cam.errors import ConfigError
 from posture_cam.landmarks import Landmark
 from posture_cam.posture import analyze_posture
+from posture_cam.scene import CHANNELS
+from posture_cam.sequence import PoseSequence
 from posture_cam.simulate.posture import roll_image_points, simulate_posture
 
 BIG = {"scale_px_per_m": 1000.0, "frame_size": (2400, 2000)}  # stance 180 px: enough for a floor line
 
 
-@pytest.mark.parametrize("roll", [-8.0, -2.5, 0.0, 3.0, 6.0])
+@pytest.mark.parametrize("roll", [-2.5, 0.0, 1.5, 2.5])
 @pytest.mark.parametrize("view", ["front", "back"])
 def test_roll_from_feet_recovers_known_roll(roll: float, view: str) -> None:
     seq = simulate_posture(view=view, camera_roll_deg=roll, noise_px=0.5, seed=3, **BIG)
@@ -24,8 +30,18 @@ def test_roll_from_feet_recovers_known_roll(roll: float, view: str) -> None:
     assert est.roll_deg == pytest.approx(roll, abs=0.3)
 
 
+@pytest.mark.parametrize("roll", [-8.0, 6.0])
+def test_steep_feet_line_is_not_taken_for_a_roll(roll: float) -> None:
+    """Feet at clearly different heights: the feet line alone never sets a roll this large (a staggered
+    stance looks the same); only the scene or the user may."""
+    est = estimate_roll(simulate_posture(view="front", camera_roll_deg=roll, noise_px=0.5, seed=3, **BIG))
+    assert est.source == "none" and est.roll_deg == 0.0
+    assert "not at similar heights" in (est.feet_rejected or "")
+    assert "level camera assumed" in (est.reason or "")
+
+
 def test_roll_correction_removes_known_roll_from_tilts() -> None:
-    rolled = analyze_posture(simulate_posture(pelvic_obliquity_deg=3.0, camera_roll_deg=5.0, **BIG))
+    rolled = analyze_posture(simulate_posture(pelvic_obliquity_deg=3.0, camera_roll_deg=2.5, **BIG))
     assert rolled.metrics["pelvic_obliquity_deg"].value == pytest.approx(3.0, abs=0.3)
     user = CalibrationConfig(camera_roll_deg=5.0)
     from posture_cam.config import Config
@@ -75,3 +91,152 @@ def test_bad_user_inputs_raise_config_errors() -> None:
 def test_narrow_stance_leaves_roll_unestimated() -> None:
     est = estimate_roll(simulate_posture(view="front", camera_roll_deg=4.0))  # heels only 90 px apart
     assert est.source == "none" and "too short" in (est.reason or "")
+
+
+# ----------------------------------------------------------------------------- roll source priority
+def _with_scene(seq: PoseSequence, roll: float, lines: int = 6, spread: float = 0.1) -> PoseSequence:
+    """``seq`` with scene-roll readings on every 10th frame (as SceneRollSampler leaves them)."""
+    n = seq.n_frames
+    ch = {k: np.full(n, np.nan, np.float32) for k in CHANNELS}
+    idx = np.arange(0, n, 10)
+    ch["scene_roll_deg"][idx] = roll + spread * np.sin(idx)
+    ch["scene_roll_lines"][idx] = lines
+    ch["scene_roll_weight"][idx] = 0.4 * lines
+    ch["scene_roll_iqr_deg"][idx] = 0.2
+    return seq.replace(channels=ch)
+
+
+def test_confident_scene_wins_over_the_feet_and_rejects_a_disagreeing_feet_line() -> None:
+    seq = _with_scene(simulate_posture(view="front", camera_roll_deg=2.5, **BIG), roll=0.0)
+    est = estimate_roll(seq)
+    assert est.source == "scene" and est.roll_deg == pytest.approx(0.0, abs=0.2)
+    assert est.feet_roll_deg == pytest.approx(2.5, abs=0.3)
+    assert "from the scene's verticals" in (est.feet_rejected or "")
+    cal = calibrate(seq).to_json()
+    assert cal["roll_source"] == "scene" and cal["scene_n_lines"] > 0 and cal["scene_confidence"] >= 0.5
+    assert "feet line reads" in cal["feet_rejected_reason"]
+
+
+def test_user_roll_beats_the_scene() -> None:
+    seq = _with_scene(simulate_posture(view="front", **BIG), roll=4.0)
+    est = estimate_roll(seq, CalibrationConfig(camera_roll_deg=-1.0))
+    assert est.source == "user" and est.roll_deg == -1.0
+    assert est.scene is not None and est.scene.roll_deg == pytest.approx(4.0, abs=0.2)  # still reported
+
+
+def test_unconfident_scene_leaves_the_feet_line() -> None:
+    seq = _with_scene(simulate_posture(view="front", camera_roll_deg=2.0, **BIG), roll=-5.0, lines=1)
+    est = estimate_roll(seq)
+    assert est.source == "feet" and est.roll_deg == pytest.approx(2.0, abs=0.3)
+    assert "not confident" in (est.reason or "")
+
+
+def test_scene_switched_off_is_ignored() -> None:
+    seq = _with_scene(simulate_posture(view="front", **BIG), roll=4.0)
+    assert estimate_roll(seq, CalibrationConfig(estimate_roll_from_scene=False)).source == "feet"
+
+
+def test_feet_without_depth_are_not_side_by_side() -> None:
+    seq = simulate_posture(view="front", camera_roll_deg=2.0, **BIG)
+    seq = seq.replace(world_m=np.full_like(seq.world_m, np.nan))
+    est = estimate_roll(seq)
+    assert est.source == "none" and "depth of the feet is unknown" in (est.feet_rejected or "")
+
+
+def test_staggered_feet_in_world_depth_are_rejected() -> None:
+    seq = simulate_posture(view="front", camera_roll_deg=2.0, **BIG)
+    world = seq.world_m.copy()
+    world[:, [Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX, Landmark.LEFT_ANKLE], 2] -= (
+        0.25  # left foot ahead
+    )
+    est = estimate_roll(seq.replace(world_m=world))
+    assert est.source == "none" and "ahead of the other" in (est.feet_rejected or "")
+
+
+# ----------------------------------------------------------------------------- renders
+POSTS = ((-1.6, -1.5), (1.5, -1.2))
+
+
+def _render_and_extract(
+    roll_deg: float, stagger_m: float, posts: bool, size: tuple[int, int] = (480, 360)
+) -> PoseSequence:
+    """Three rendered frames of a figure standing with a wide stance (ankles 34 cm apart) and the left
+    foot ``stagger_m`` ahead of the right, each shown 4 times at 10 fps, through MediaPipe with the
+    scene sampler (as analyze_file runs it)."""
+    pytest.importorskip("pyrender")
+    from posture_cam.extract import extract_sequence
+    from posture_cam.model_bundle import resolve_model
+    from posture_cam.scene import SceneRollSampler
+    from posture_cam.synth.camera import camera_for_view
+    from posture_cam.synth.render import Renderer, Room
+    from posture_cam.synth.skeleton import Body, LegTargets, Posture, pose
+    from posture_cam.video import frames_from_iterable
+
+    body, posture = Body(), Posture(stance_half_width_m=0.17)
+    ah = body.m(body.ankle_height)
+    targets = LegTargets(np.array([0.17, ah, stagger_m / 2]), np.array([-0.17, ah, -stagger_m / 2]))
+    w, h = size
+    cam = camera_for_view("front", width=w, height=h, roll_deg=roll_deg)
+    frames = []
+    with Renderer(cam, room=Room(posts_xz=POSTS if posts else ()), supersample=1) as r:
+        for i in range(3):
+            frames += [r.render(pose(body, posture, targets=targets, pelvis_shift_m=(0.003 * i, 0.0)))] * 4
+    sampler = SceneRollSampler(1.0)
+    seq = extract_sequence(
+        frames_from_iterable(frames, fps=10.0),
+        fps=10.0,
+        frame_size=(w, h),
+        model_path=resolve_model("full").path,
+        on_frame=sampler,
+    )
+    return sampler.attach(seq)
+
+
+# stance 34 cm wide: the feet span ~55 px at this size, so the span rule is relaxed to reach the depth rules
+WIDE = CalibrationConfig(min_floor_span_px=40.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("posts", [True, False])
+def test_staggered_stance_under_a_level_camera_invents_no_roll(posts: bool) -> None:
+    """One foot 28 cm ahead, camera level at hip height: the feet line tilts ~9 deg (the clinic-corridor
+    trap). With posts in view the scene reads ~0 and the feet line is rejected for disagreeing; without
+    them the feet line is still rejected (depth / height rules) and the camera is assumed level."""
+    seq = _render_and_extract(0.0, 0.28, posts)
+    est = estimate_roll(seq, WIDE)
+    assert abs(est.roll_deg) < 1.0, est
+    assert est.source == ("scene" if posts else "none"), est
+    assert est.feet_rejected and "not needed" not in est.feet_rejected, est
+
+
+@pytest.mark.slow
+def test_feet_side_by_side_still_give_a_small_roll_without_scene_lines() -> None:
+    """The control: the same render with the feet side by side and a 2.5 deg roll, no verticals in view."""
+    seq = _render_and_extract(2.5, 0.0, False)
+    est = estimate_roll(seq, WIDE)
+    assert est.source == "feet" and est.roll_deg == pytest.approx(2.5, abs=1.0), est
+
+
+@pytest.mark.slow
+def test_analyze_file_takes_the_roll_from_the_scene(tmp_path: Path) -> None:
+    """End to end: a rendered clip with the camera rolled 4 deg -> result.json says roll_source "scene"."""
+    pytest.importorskip("pyrender")
+    import json
+
+    from posture_cam.pipeline import analyze_file
+    from posture_cam.synth.camera import camera_for_view
+    from posture_cam.synth.render import Renderer, Room
+    from posture_cam.synth.scenarios import write_mp4
+    from posture_cam.synth.skeleton import Body, Posture, pose
+
+    cam = camera_for_view("front", width=320, height=240, roll_deg=4.0)
+    frames = []
+    with Renderer(cam, room=Room(posts_xz=POSTS + ((-2.5, 1.0), (2.4, 0.5))), supersample=1) as r:
+        for i in range(3):
+            frames += [r.render(pose(Body(), Posture(), pelvis_shift_m=(0.004 * i, 0.0)))] * 5
+    clip = write_mp4(tmp_path / "rolled.mp4", frames, 10.0)
+    analyze_file(clip, tmp_path / "out")
+    cal = json.loads((tmp_path / "out" / "result.json").read_text())["calibration"]
+    assert cal["roll_source"] == "scene", cal
+    assert cal["roll_deg"] == pytest.approx(4.0, abs=1.0)
+    assert cal["scene_n_lines"] >= 3 and cal["scene_confidence"] >= 0.5
