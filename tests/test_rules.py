@@ -116,9 +116,29 @@ CASES = [
     (
         "leg_length_pelvic_obliquity",
         frontal(pelvic_obliquity_deg=3.6, shoulder_obliquity_deg=-2.0, head_tilt_deg=0.2),
-        frontal(pelvic_obliquity_deg=0.3),
-        frontal(pelvic_obliquity_deg=-2.0),
-        make_result("left_side", {"pelvic_obliquity_deg": _na("needs a front or back view", views=FRONTAL)}),
+        frontal(pelvic_obliquity_deg=0.3, shoulder_obliquity_deg=0.2),
+        frontal(pelvic_obliquity_deg=-2.0, shoulder_obliquity_deg=0.5),
+        make_result(
+            "left_side",
+            {
+                "pelvic_obliquity_deg": _na("needs a front or back view", views=FRONTAL),
+                "shoulder_obliquity_deg": _na("needs a front or back view", views=FRONTAL),
+            },
+        ),
+        "front",
+    ),
+    (
+        "lateral_weight_shift_or_lean",
+        frontal(pelvic_obliquity_deg=-5.0, shoulder_obliquity_deg=-6.5, head_tilt_deg=-11.0),
+        frontal(pelvic_obliquity_deg=3.6, shoulder_obliquity_deg=-2.0),
+        frontal(pelvic_obliquity_deg=2.0, shoulder_obliquity_deg=2.0),
+        make_result(
+            "left_side",
+            {
+                "pelvic_obliquity_deg": _na("needs a front or back view", views=FRONTAL),
+                "shoulder_obliquity_deg": _na("needs a front or back view", views=FRONTAL),
+            },
+        ),
         "front",
     ),
     (
@@ -254,7 +274,7 @@ def test_too_few_frames_or_steps_is_not_assessable(rules):
 
 
 def test_trendelenburg_names_the_side(rules):
-    f = finding(CASES[4][1], "trendelenburg_gait", rules)
+    f = finding(next(c for c in CASES if c[0] == "trendelenburg_gait")[1], "trendelenburg_gait", rules)
     flagged = [e for e in f.evidence if e.band == "flagged"]
     assert [e.metric for e in flagged] == ["gait.metrics.pelvic_drop_left_stance_deg"]
     assert "standing on the left leg" in flagged[0].meaning
@@ -424,7 +444,9 @@ def test_required_condition_missing_makes_rule_not_assessable(rules):
 
 
 def test_context_conditions_are_evidence_not_votes(rules):
-    res = frontal(pelvic_obliquity_deg=0.2, shoulder_obliquity_deg=5.0, shoulder_hip_tilt_difference_deg=6.0)
+    res = frontal(
+        pelvic_obliquity_deg=0.2, shoulder_obliquity_deg=-5.0, shoulder_hip_tilt_difference_deg=-6.0
+    )
     f = finding(res, "leg_length_pelvic_obliquity", rules)
     assert f.status == "not_flagged"
     assert any(e.band == "flagged" and e.role == "context" for e in f.evidence)
@@ -432,7 +454,8 @@ def test_context_conditions_are_evidence_not_votes(rules):
 
 def test_low_side_travels_into_evidence_and_explanation(rules):
     m = _metric(3.6, views=FRONTAL, low_side="right")
-    res = make_result("front", {"pelvic_obliquity_deg": m})
+    level = _metric(0.0, views=FRONTAL)
+    res = make_result("front", {"pelvic_obliquity_deg": m, "shoulder_obliquity_deg": level})
     f = finding(res, "leg_length_pelvic_obliquity", rules)
     ev = [e for e in f.evidence if e.metric == "metrics.pelvic_obliquity_deg"][0]
     assert ev.extra["low_side"] == "right"
@@ -719,6 +742,9 @@ def _to_toml(d: dict) -> str:
     for key, spec in d["metrics"].items():
         out.append(f"[metrics.{json.dumps(key)}]")
         out += [f"{k} = {val(v)}" for k, v in spec.items()]
+    for key, spec in d.get("uncertainty", {}).items():
+        out.append(f"[uncertainty.{key}]")
+        out += [f"{k} = {val(v)}" for k, v in spec.items()]
     for r in d["rule"]:
         out.append("[[rule]]")
         out += [f"{k} = {val(v)}" for k, v in r.items() if k != "condition"]
@@ -756,3 +782,138 @@ def test_walking_recording_is_not_read_as_standing_pelvis(rules):
     # the posterior chain's required end link (forward head) was measured normal: not flagged
     assert finding(res, "posterior_tilt_chain", rules).status == "not_flagged"
     assert finding(res, "forward_head_posture", rules).status == "not_flagged"
+
+
+# ----------------------------------------------------------------------------- links agree with evidence
+HEAD_TILTS = (-11.0, -5.0, 5.0, 11.0)
+
+
+@pytest.mark.parametrize("tilt", HEAD_TILTS)
+def test_a_flagged_head_tilt_never_counts_as_a_level_head_link(rules, tilt):
+    """Issue 12: a real recording's chain counted "level head (righting reflex)" with an 11 deg head tilt."""
+    res = frontal(
+        pelvic_obliquity_deg=4.0,
+        shoulder_obliquity_deg=-2.0,
+        shoulder_hip_tilt_difference_deg=-6.0,
+        head_tilt_deg=tilt,
+    )
+    for f in evaluate(res, rules):
+        level_links = [link for link in f.links_present if "level head" in link]
+        assert level_links == [], (f.id, f.links_present)
+    ll = finding(res, "leg_length_pelvic_obliquity", rules)
+    assert ll.status == "flagged"  # the finding itself stands ...
+    head = next(e for e in ll.evidence if e.metric == "metrics.head_tilt_deg")
+    assert head.band == "normal"  # ... but its level-head link is evidence against, not for
+    assert "level head (righting reflex)" not in ll.links_present
+    assert not ll.chain_consistent
+
+
+def test_a_level_head_is_the_level_head_link(rules):
+    res = frontal(pelvic_obliquity_deg=4.0, shoulder_obliquity_deg=-2.0, head_tilt_deg=0.5)
+    f = finding(res, "leg_length_pelvic_obliquity", rules)
+    assert "level head (righting reflex)" in f.links_present
+
+
+def test_every_level_link_in_the_packaged_rules_is_read_from_small_values(rules):
+    """A chain link that names a level body part is present only for small values, never for large ones."""
+    for r in rules.rules:
+        for c in r.conditions:
+            if "level" in c.link:
+                assert c.direction in ("abs_below", "below"), (r.id, c.link, c.direction)
+                big = 1e3 if c.direction == "abs_below" else c.borderline_at + 1e3
+                from posture_cam.rules import band_of
+
+                assert band_of(big, c.direction, c.borderline_at, c.flagged_at) == "normal", (r.id, c.link)
+
+
+# ----------------------------------------------------------------------------- leg length vs weight shift
+def test_same_direction_shoulders_are_a_lean_not_a_leg_length_picture(rules):
+    """Issue 12: pelvis -5 and shoulders -6.5 deg (the same way) flagged leg length at 0.95."""
+    res = frontal(pelvic_obliquity_deg=-5.0, shoulder_obliquity_deg=-6.5, head_tilt_deg=-11.0)
+    ll = finding(res, "leg_length_pelvic_obliquity", rules)
+    ws = finding(res, "lateral_weight_shift_or_lean", rules)
+    assert ll.status == "not_flagged", ll.to_json()
+    assert ws.status == "flagged" and "trunk and shoulders tilted the same way" in ws.links_present
+    comp = next(e for e in ll.evidence if e.role == "required" and "shoulder" in e.metric)
+    assert comp.value == pytest.approx(6.5) and comp.extra["raw_value"] == pytest.approx(-6.5)
+
+
+@pytest.mark.parametrize(
+    "pelvis,shoulders,leg_length,weight_shift",
+    [
+        (4.0, 0.0, "flagged", "not_flagged"),  # shoulders level: compensated
+        (-4.0, 1.8, "flagged", "not_flagged"),  # shoulders tilted the other way
+        (4.0, 2.0, "borderline", "borderline"),  # in between: neither is sure
+        (4.0, 4.5, "not_flagged", "flagged"),  # the same way: a lean / weight shift
+        (-4.0, -3.0, "not_flagged", "flagged"),
+    ],
+)
+def test_shoulder_direction_splits_the_two_findings(rules, pelvis, shoulders, leg_length, weight_shift):
+    res = frontal(pelvic_obliquity_deg=pelvis, shoulder_obliquity_deg=shoulders)
+    assert finding(res, "leg_length_pelvic_obliquity", rules).status == leg_length
+    assert finding(res, "lateral_weight_shift_or_lean", rules).status == weight_shift
+
+
+def test_unlocked_knee_is_weight_shift_evidence(rules):
+    pel = _metric(3.0, views=FRONTAL, low_side="right", knee_line_tilt_deg=3.0)
+    res = make_result(
+        "front",
+        {"pelvic_obliquity_deg": pel, "shoulder_obliquity_deg": _metric(3.5, views=FRONTAL)},
+    )
+    ws = finding(res, "lateral_weight_shift_or_lean", rules)
+    assert ws.status == "flagged"
+    knee = next(e for e in ws.evidence if e.extra.get("field") == "knee_line_tilt_deg")
+    assert knee.band == "flagged" and "knee unlocked on the unloaded side" in ws.links_present
+
+
+# ----------------------------------------------------------------------------- uncertainty lowers confidence
+def _with(res: dict, *, calibration: dict | None = None, yaw: dict | None = None, stance: dict | None = None):
+    out = copy.deepcopy(res)
+    if calibration is not None:
+        out["calibration"] = calibration
+    if yaw is not None:
+        out["view"]["yaw"] = yaw
+    if stance is not None:
+        out["view"]["stance"] = stance
+    return out
+
+
+def test_uncertain_roll_yaw_and_stance_lower_confidence_and_say_why(rules):
+    base = frontal(pelvic_obliquity_deg=4.0, shoulder_obliquity_deg=0.0, head_tilt_deg=0.0)
+    sure = _with(
+        base,
+        calibration={"roll_deg": 0.4, "roll_source": "scene", "scene_confidence": 0.9},
+        yaw={"median_abs_deg": 3.0, "frontal_max_yaw_deg": 15.0},
+        stance={"feet_depth_diff_m": 0.02},
+    )
+    f0 = finding(sure, "leg_length_pelvic_obliquity", rules)
+    assert f0.status == "flagged" and not [e for e in f0.evidence if e.role == "uncertainty"]
+    cases = {
+        "roll": _with(sure, calibration={"roll_deg": 0.0, "roll_source": "none", "roll_reason": "no lines"}),
+        "feet": _with(sure, calibration={"roll_deg": 1.2, "roll_source": "feet"}),
+        "yaw": _with(sure, yaw={"median_abs_deg": 12.0, "frontal_max_yaw_deg": 15.0}),
+        "stance": _with(sure, stance={"feet_depth_diff_m": 0.25}),
+    }
+    for name, res in cases.items():
+        f = finding(res, "leg_length_pelvic_obliquity", rules)
+        doubts = [e for e in f.evidence if e.role == "uncertainty"]
+        assert len(doubts) == 1 and doubts[0].band == "uncertain" and doubts[0].reason, name
+        assert f.confidence == pytest.approx(f0.confidence * doubts[0].extra["confidence_factor"]), name
+        assert f.confidence < f0.confidence, name
+        assert "Less certain because" in explain(res, rules)
+        js = f.to_json()
+        assert Finding.from_json(js).to_json() == js  # survives a stored result.json
+    everything = _with(
+        cases["roll"],
+        yaw={"median_abs_deg": 12.0, "frontal_max_yaw_deg": 15.0},
+        stance={"feet_depth_diff_m": 0.3},
+    )
+    f = finding(everything, "leg_length_pelvic_obliquity", rules)
+    assert len([e for e in f.evidence if e.role == "uncertainty"]) == 3
+    assert f.confidence == pytest.approx(f0.confidence * 0.6 * 0.75 * 0.7)
+
+
+def test_rules_without_uncertain_when_are_unaffected(rules):
+    res = _with(side(craniovertebral_angle_deg=40), calibration={"roll_deg": 0.0, "roll_source": "none"})
+    f = finding(res, "forward_head_posture", rules)
+    assert f.status == "flagged" and not [e for e in f.evidence if e.role == "uncertainty"]

@@ -7,9 +7,16 @@ written.
 Statuses of a finding: ``flagged``, ``borderline``, ``not_flagged``, ``not_assessable``.
 
 Bands of one condition (``direction`` ``"above"``; ``"below"`` mirrors it, ``"abs_above"`` uses
-``|value|``)::
+``|value|``, ``"abs_below"`` uses ``|value|`` with small values in the band, e.g. "the head is level")::
 
     normal  < borderline_at <= borderline < flagged_at <= flagged
+
+A band of ``flagged``/``borderline`` means the condition's chain link is *present*; a link is never
+counted from a value on the wrong side (a tilted head is not a "level head" link).
+
+``relative_to`` (optional, a metric path): the value is read with the sign of that metric's value, so
+``+`` means "tilted the same way as the reference" (e.g. shoulders relative to the pelvis). ``field``
+(optional): read a numeric extra of the metric entry (e.g. ``knee_line_tilt_deg`` of the pelvis).
 
 Duration and hysteresis: a metric value is the median over valid frames, so a short excursion cannot
 move it. With a per-frame series, the share of valid frames inside *sustained* flagged episodes
@@ -20,6 +27,10 @@ series that share is estimated from the median and the interquartile range (norm
 Confidence of a condition (0-1) = detection-rate factor x data-amount factor x margin factor, where
 the margin factor is the probability, under the metric's known error (rules file) combined with the
 standard error of the median, that the true value lies on the same side of the nearest threshold.
+A finding's confidence is the mean over its counted conditions, times the factors of the
+``[uncertainty]`` checks the rule lists in ``uncertain_when`` (camera roll not estimated or from the
+feet only, body yaw near the frontal tolerance, staggered feet); each check that lowers it is added to
+the evidence (``role = "uncertainty"``, ``band = "uncertain"``) with its reason.
 """
 
 from __future__ import annotations
@@ -39,15 +50,18 @@ from ..measurement import VIEWS
 from ..metric_keys import KNOWN_METRIC_PATHS
 
 Status = Literal["flagged", "borderline", "not_flagged", "not_assessable"]
-Band = Literal["normal", "borderline", "flagged", "not_assessable"]
+Band = Literal["normal", "borderline", "flagged", "not_assessable", "uncertain"]
 
-DIRECTIONS = ("above", "below", "abs_above")
+DIRECTIONS = ("above", "below", "abs_above", "abs_below")
+UNCERTAINTY_CHECKS = ("roll", "yaw", "stance")
 COMBINE_MODES = ("all", "any", "at_least")
 ROLES = ("required", "supporting", "optional", "context")
 
 DEFAULT_RULES_PATH = "rules.toml"
 #: Extra metric fields copied into a finding's evidence (side information from posture and gait).
 _PASSED_EXTRAS = ("low_side", "side", "shorter_stance_side", "compensated_trendelenburg")
+#: Evidence extras read back by ``Finding.from_json`` (explain of a stored result).
+_JSON_EXTRAS = (*_PASSED_EXTRAS, "raw_value", "relative_to", "field", "confidence_factor")
 _BAND_LEVEL = {"normal": 0, "borderline": 1, "flagged": 2}
 _VIEW_WORDS = {
     "front": "front",
@@ -83,6 +97,8 @@ class Condition:
     threshold_reason: str
     role: str = "supporting"
     min_flagged_share: float | None = None  # None = the rule's value
+    relative_to: str | None = None  # metric path whose sign orients the value (+ = same way)
+    field: str | None = None  # a numeric extra of the metric entry instead of its value
 
     @property
     def is_gait(self) -> bool:
@@ -116,6 +132,7 @@ class Rule:
     conditions: tuple[Condition, ...] = ()
     exclude_if_measured: tuple[str, ...] = ()
     exclude_reason: str | None = None
+    uncertain_when: tuple[str, ...] = ()  # names of [uncertainty] checks that lower the confidence
 
     @property
     def counted(self) -> tuple[Condition, ...]:
@@ -128,6 +145,24 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class UncertaintyCheck:
+    """One ``[uncertainty.<name>]`` table: confidence factors (0-1], thresholds and the reason text."""
+
+    name: str
+    why: str
+    factors: Mapping[str, float]  # e.g. {"none_factor": 0.6, "feet_factor": 0.85}
+    limits: Mapping[str, float]  # e.g. {"near_fraction": 0.6}
+
+
+_UNCERTAINTY_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # check: (factor keys, limit keys)
+    "roll": (("none_factor", "feet_factor", "scene_low_factor"), ("scene_min_confidence",)),
+    "yaw": (("factor",), ("near_fraction",)),
+    "stance": (("factor",), ("max_feet_depth_diff_m",)),
+}
+
+
+@dataclass(frozen=True)
 class RuleSet:
     version: str
     disclaimer: str
@@ -135,6 +170,7 @@ class RuleSet:
     metrics: Mapping[str, MetricSpec]
     rules: tuple[Rule, ...]
     path: str = ""
+    uncertainty: Mapping[str, UncertaintyCheck] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -177,7 +213,9 @@ class Evidence:
             "iqr": None if self.iqr is None else round(float(self.iqr), 3),
             "n": self.n,
             "direction": self.direction,
-            "threshold": {"borderline_at": self.borderline_at, "flagged_at": self.flagged_at},
+            "threshold": None
+            if self.role == "uncertainty"
+            else {"borderline_at": self.borderline_at, "flagged_at": self.flagged_at},
             "band": self.band,
             "threshold_reason": self.threshold_reason,
             "confidence": round(self.confidence, 3),
@@ -249,6 +287,7 @@ class Finding:
                 e.get("flagged_share"),
                 e.get("share_source"),
                 e.get("reason"),
+                {k: e[k] for k in _JSON_EXTRAS if k in e},
             )
             for e in d.get("evidence") or ()
         )
@@ -372,6 +411,7 @@ _RULE_FIELDS = {
     "condition",
     "exclude_if_measured",
     "exclude_reason",
+    "uncertain_when",
 }
 _COND_FIELDS = {
     "metric",
@@ -383,6 +423,8 @@ _COND_FIELDS = {
     "threshold_reason",
     "role",
     "min_flagged_share",
+    "relative_to",
+    "field",
 }
 
 
@@ -416,6 +458,8 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str = "rules") -> RuleSe
         if not isinstance(unit, str):
             raise ConfigError(f"{mctx}: field 'unit' must be str")
         metrics[mpath] = MetricSpec(mpath, unit, err, _req(spec, "error_source", str, mctx))
+
+    uncertainty = _uncertainty_checks(_opt(data, "uncertainty", dict, {}, source), source)
 
     raw_rules = _req(data, "rule", list, source)
     rules: list[Rule] = []
@@ -504,6 +548,13 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str = "rules") -> RuleSe
         excl_reason = (
             _req(r, "exclude_reason", str, ctx) if excl else _opt(r, "exclude_reason", str, None, ctx)
         )
+        unc = _str_list(r, "uncertain_when", ctx) if "uncertain_when" in r else ()
+        for u in unc:
+            if u not in uncertainty:
+                raise ConfigError(
+                    f"{ctx}: field 'uncertain_when' names {u!r}, which has no [uncertainty.{u}] table "
+                    f"(known checks: {', '.join(UNCERTAINTY_CHECKS)})"
+                )
         rules.append(
             Rule(
                 **common,
@@ -518,11 +569,37 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str = "rules") -> RuleSe
                 conditions=conds,
                 exclude_if_measured=excl,
                 exclude_reason=excl_reason,
+                uncertain_when=unc,
             )
         )
     if not rules:
         raise ConfigError(f"{source}: no [[rule]] entries")
-    return RuleSet(version, disclaimer, titles, metrics, tuple(rules), source)
+    return RuleSet(version, disclaimer, titles, metrics, tuple(rules), source, uncertainty)
+
+
+def _uncertainty_checks(raw: Mapping[str, Any], source: str) -> dict[str, UncertaintyCheck]:
+    """Validate the ``[uncertainty.<check>]`` tables (factors in (0, 1], positive limits, a reason)."""
+    out: dict[str, UncertaintyCheck] = {}
+    for name, tab in raw.items():
+        ctx = f"{source}: [uncertainty.{name}]"
+        if name not in _UNCERTAINTY_KEYS:
+            raise ConfigError(f"{ctx}: unknown check (known: {', '.join(UNCERTAINTY_CHECKS)})")
+        if not isinstance(tab, dict):
+            raise ConfigError(f"{ctx}: must be a table")
+        fkeys, lkeys = _UNCERTAINTY_KEYS[name]
+        unknown = set(tab) - set(fkeys) - set(lkeys) - {"why"}
+        if unknown:
+            raise ConfigError(f"{ctx}: unknown field(s) {sorted(unknown)}")
+        factors = {k: _req(tab, k, float, ctx) for k in fkeys}
+        for k, v in factors.items():
+            if not 0.0 < v <= 1.0:
+                raise ConfigError(f"{ctx}: field '{k}' must be within (0, 1], got {v}")
+        limits = {k: _req(tab, k, float, ctx) for k in lkeys}
+        for k, v in limits.items():
+            if not v > 0:
+                raise ConfigError(f"{ctx}: field '{k}' must be > 0, got {v}")
+        out[name] = UncertaintyCheck(name, _req(tab, "why", str, ctx), factors, limits)
+    return out
 
 
 def _condition(
@@ -567,6 +644,17 @@ def _condition(
         )
     if direction == "abs_above" and b < 0:
         raise ConfigError(f"{ctx}: field 'borderline_at' must be >= 0 for direction 'abs_above'")
+    if direction == "abs_below" and not b > f >= 0:
+        raise ConfigError(
+            f"{ctx}: bad band order: direction 'abs_below' needs borderline_at > flagged_at >= 0, "
+            f"got {b} and {f}"
+        )
+    relative_to = _opt(c, "relative_to", str, None, ctx)
+    if relative_to is not None and relative_to not in KNOWN_METRIC_PATHS:
+        raise ConfigError(f"{ctx}: field 'relative_to' has unknown metric key {relative_to!r}")
+    if relative_to is not None and direction in ("abs_above", "abs_below"):
+        raise ConfigError(f"{ctx}: field 'relative_to' needs a signed direction ('above' or 'below')")
+    field_name = _opt(c, "field", str, None, ctx)
     role = _opt(c, "role", str, "supporting", ctx)
     if role not in ROLES:
         raise ConfigError(f"{ctx}: field 'role' must be one of {', '.join(ROLES)}, got {role!r}")
@@ -585,15 +673,17 @@ def _condition(
         _req(c, "threshold_reason", str, ctx),
         role,
         share,
+        relative_to,
+        field_name,
     )
 
 
 # ----------------------------------------------------------------------------------------- maths
 def band_of(value: float, direction: str, borderline_at: float, flagged_at: float) -> Band:
     """The band of one value (see the module docstring)."""
-    if direction == "abs_above":
+    if direction in ("abs_above", "abs_below"):
         value = abs(value)
-    if direction == "below":
+    if direction in ("below", "abs_below"):
         if value <= flagged_at:
             return "flagged"
         return "borderline" if value <= borderline_at else "normal"
@@ -606,6 +696,8 @@ def _worse(values: np.ndarray, direction: str, threshold: float) -> np.ndarray:
     """Boolean: values at or beyond ``threshold`` on the bad side."""
     if direction == "abs_above":
         return np.abs(values) >= threshold
+    if direction == "abs_below":
+        return np.abs(values) <= threshold
     if direction == "below":
         return values <= threshold
     return values >= threshold
@@ -662,8 +754,8 @@ def _norm_cdf(z: float) -> float:
 
 def _share_from_summary(value: float, iqr: float | None, direction: str, threshold: float) -> float:
     """Estimated share of frames beyond ``threshold`` from the median and IQR (normal approximation)."""
-    v = abs(value) if direction == "abs_above" else value
-    sign = -1.0 if direction == "below" else 1.0
+    v = abs(value) if direction in ("abs_above", "abs_below") else value
+    sign = -1.0 if direction in ("below", "abs_below") else 1.0
     margin = sign * (v - threshold)
     sigma = (iqr or 0.0) / 1.349
     if sigma <= 0:
@@ -684,7 +776,7 @@ def condition_confidence(
     quality: float = 1.0,
 ) -> float:
     """Confidence (0-1) that ``value`` is in the right band; see the module docstring."""
-    v = abs(value) if direction == "abs_above" else value
+    v = abs(value) if direction in ("abs_above", "abs_below") else value
     margin = min(abs(v - borderline_at), abs(v - flagged_at))
     sem = 0.0
     if iqr is not None and n > 0:
@@ -738,7 +830,7 @@ def _quality(result: Mapping[str, Any]) -> float:
 
 
 def _series_for(series: Mapping[str, Any] | None, cond: Condition) -> Any:
-    if not series:
+    if not series or cond.field is not None:
         return None
     for k in (cond.metric, cond.key):
         if k in series:
@@ -786,19 +878,35 @@ def _evaluate_condition(
             if not walking:
                 return na("no walking was detected in this recording")
         return na(f"the measurement {cond.key} is missing from the result")
-    value = m.get("value")
+    value = m.get("value") if cond.field is None else m.get(cond.field)
     n = int(m.get("n_frames") or 0)
+    what_key = cond.key if cond.field is None else f"{cond.key}.{cond.field}"
     if m.get("status", "ok") != "ok" or value is None:
+        if m.get("status", "ok") == "ok" and cond.field is not None:
+            return na(f"{what_key} was not measured", n=n)
         return na(str(m.get("reason") or "the measurement could not be made"), n=n)
     try:
         value = float(value)
     except (TypeError, ValueError):
-        return na(f"the measurement {cond.key} is not a number ({value!r})")
+        return na(f"the measurement {what_key} is not a number ({value!r})")
     if not math.isfinite(value):
-        return na(f"the measurement {cond.key} is not a finite number")
-    iqr = m.get("iqr")
+        return na(f"the measurement {what_key} is not a finite number")
+    iqr = m.get("iqr") if cond.field is None else None
     iqr = float(iqr) if isinstance(iqr, (int, float)) and math.isfinite(iqr) else None
-    extra = {k: m[k] for k in _PASSED_EXTRAS if k in m}
+    extra: dict[str, Any] = {k: m[k] for k in _PASSED_EXTRAS if k in m}
+    if cond.field is not None:
+        extra["field"] = cond.field
+    sign = 1.0
+    if cond.relative_to is not None:
+        ref = _lookup(result, cond.relative_to)
+        ref_value = None if ref is None or ref.get("status", "ok") != "ok" else ref.get("value")
+        ref_key = cond.relative_to.rsplit(".", 1)[-1]
+        if not isinstance(ref_value, (int, float)) or not math.isfinite(ref_value):
+            return na(f"{what_key} is read relative to {ref_key}, which was not measured", value, n)
+        sign = 1.0 if ref_value >= 0 else -1.0
+        extra["raw_value"] = round(value, 3)
+        extra["relative_to"] = cond.relative_to
+        value = sign * value
     if cond.is_gait:
         min_n, what = rule.min_steps, "steps"
     else:
@@ -818,6 +926,8 @@ def _evaluate_condition(
     share: float | None = None
     share_source: str | None = None
     s = _series_for(series, cond)
+    if s is not None and sign < 0:
+        s = -np.asarray(s, dtype=np.float64)
     if s is not None:
         fps = (result.get("input") or {}).get("fps") if isinstance(result.get("input"), Mapping) else None
         share = sustained_share(
@@ -864,6 +974,123 @@ def _evaluate_condition(
         reason=reason,
         extra=extra,
     )
+
+
+def _num(x: Any) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else None
+
+
+def _doubt(
+    check: UncertaintyCheck, metric: str, value: float | None, unit: str, factor: float, detail: str
+) -> Evidence:
+    return Evidence(
+        metric=metric,
+        link="",
+        meaning=f"less certain: {detail}",
+        role="uncertainty",
+        value=value,
+        unit=unit,
+        iqr=None,
+        n=0,
+        direction="",
+        borderline_at=math.nan,
+        flagged_at=math.nan,
+        band="uncertain",
+        threshold_reason=check.why,
+        confidence=factor,
+        reason=detail,
+        extra={"confidence_factor": factor},
+    )
+
+
+def uncertainty_evidence(rule: Rule, rules: RuleSet, result: Mapping[str, Any]) -> list[Evidence]:
+    """Evidence entries (``role = "uncertainty"``) for each of the rule's ``uncertain_when`` checks that
+    applies to ``result``; their ``confidence_factor`` multiplies the finding's confidence."""
+    out: list[Evidence] = []
+    cal = result.get("calibration") if isinstance(result.get("calibration"), Mapping) else None
+    view = result.get("view") if isinstance(result.get("view"), Mapping) else None
+    for name in rule.uncertain_when:
+        check = rules.uncertainty[name]
+        if name == "roll" and cal is not None:
+            src = cal.get("roll_source")
+            roll = _num(cal.get("roll_deg"))
+            if src == "none":
+                why = cal.get("roll_reason") or "no estimate"
+                out.append(
+                    _doubt(
+                        check,
+                        "calibration.roll_deg",
+                        roll,
+                        "deg",
+                        check.factors["none_factor"],
+                        f"camera roll not estimated ({why}); a level camera is assumed",
+                    )
+                )
+            elif src == "feet":
+                out.append(
+                    _doubt(
+                        check,
+                        "calibration.roll_deg",
+                        roll,
+                        "deg",
+                        check.factors["feet_factor"],
+                        "camera roll from the feet line only (no usable lines in the scene)",
+                    )
+                )
+            elif src == "scene":
+                sc = _num(cal.get("scene_confidence"))
+                lim = check.limits["scene_min_confidence"]
+                if sc is not None and sc < lim:
+                    out.append(
+                        _doubt(
+                            check,
+                            "calibration.roll_deg",
+                            roll,
+                            "deg",
+                            check.factors["scene_low_factor"],
+                            f"camera roll from the scene with low confidence ({sc:.2f} < {lim:g})",
+                        )
+                    )
+        elif name == "yaw" and view is not None and isinstance(view.get("yaw"), Mapping):
+            y = view["yaw"]
+            med, tol = _num(y.get("median_abs_deg")), _num(y.get("frontal_max_yaw_deg"))
+            near = check.limits["near_fraction"]
+            if med is not None and tol is not None and tol > 0 and med >= near * tol:
+                out.append(
+                    _doubt(
+                        check,
+                        "view.yaw.median_abs_deg",
+                        med,
+                        "deg",
+                        check.factors["factor"],
+                        f"the body was turned {med:.0f} deg from facing the camera (frames beyond "
+                        f"{tol:g} deg are left out; {near:.0%} of that counts as near)",
+                    )
+                )
+        elif name == "stance" and view is not None:
+            st = view.get("stance") if isinstance(view.get("stance"), Mapping) else {}
+            dz = _num(st.get("feet_depth_diff_m"))
+            lim = check.limits["max_feet_depth_diff_m"]
+            rejected = str((cal or {}).get("feet_rejected_reason") or "")
+            if dz is not None and dz > lim:
+                out.append(
+                    _doubt(
+                        check,
+                        "view.stance.feet_depth_diff_m",
+                        dz,
+                        "m",
+                        check.factors["factor"],
+                        f"one foot stands about {dz * 100:.0f} cm ahead of the other (staggered stance, "
+                        f"> {lim * 100:.0f} cm)",
+                    )
+                )
+            elif dz is None and "stagger" in rejected:
+                out.append(
+                    _doubt(
+                        check, "view.stance.feet_depth_diff_m", None, "m", check.factors["factor"], rejected
+                    )
+                )
+    return out
 
 
 def _view_problem(rule: Rule, result: Mapping[str, Any]) -> str | None:
@@ -1014,11 +1241,9 @@ def evaluate_rule(
         else ()
     )
     measurable = {c.link for c in rule.counted}
-    measured = {
-        e.link
-        for c, e in zip(rule.conditions, evidence, strict=True)
-        if c.role != "context" and e.band != "not_assessable"
-    }
+    # every measured link, context ones included: a measured link that is absent (e.g. a tilted head
+    # where the chain expects a level one) means the chain is not consistent end to end
+    measured = {e.link for e in evidence if e.band != "not_assessable"}
     consistent = (
         status == "flagged" and len(links) >= 2 and measured <= present and measurable & measured != set()
     )
@@ -1028,6 +1253,11 @@ def evaluate_rule(
         if c.role != "context" and e.band != "not_assessable"
     ]
     conf = 0.0 if status == "not_assessable" or not used else float(np.mean([e.confidence for e in used]))
+    if status != "not_assessable":
+        doubts = uncertainty_evidence(rule, rules, result)
+        for d in doubts:
+            conf *= float(d.extra.get("confidence_factor", 1.0))
+        evidence = evidence + tuple(doubts)
     return Finding(
         **common,
         status=status,
@@ -1076,7 +1306,7 @@ def _fmt_value(e: Evidence) -> str:
 
 
 def _fmt_threshold(e: Evidence) -> str:
-    op = {"above": ">=", "below": "<=", "abs_above": "|x| >="}.get(e.direction, "")
+    op = {"above": ">=", "below": "<=", "abs_above": "|x| >=", "abs_below": "|x| <="}.get(e.direction, "")
     return f"borderline {op} {e.borderline_at:g}, flagged {op} {e.flagged_at:g}"
 
 
@@ -1110,10 +1340,14 @@ def explain_findings(findings: Sequence[Finding], *, disclaimer: str | None = No
             lines.append(f"  What it means: {f.summary}")
             lines.append("  Chain: " + " -> ".join(f.chain))
             for e in f.evidence:
-                if e.band == "not_assessable":
+                if e.band == "not_assessable" or e.role == "uncertainty":
                     continue
                 note = f"; {e.reason}" if e.reason else ""
                 lines.append(f"  - {e.meaning}: {_fmt_value(e)} -> {e.band} ({_fmt_threshold(e)}{note})")
+        doubts = [e for e in f.evidence if e.role == "uncertainty"]
+        if doubts and f.status != "not_assessable":
+            lines.append("  Less certain because: " + "; ".join(e.reason or e.meaning for e in doubts))
+        if f.status in ("flagged", "borderline"):
             lines.append("  Suggested next steps:")
             lines.extend(f"    - {s}" for s in f.next_steps)
             lines.append("  Sources: " + "; ".join(f.sources))
