@@ -15,10 +15,16 @@ SI = (R - L) / (0.5 (R + L)) x 100 (Robinson 1987).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from ..sequence import atomic_write_text
+from .camera import Camera
 from .skeleton import Body, LegTargets, Posture, Skeleton, pelvis_height_for, pose, rot_x, rot_y, rot_z
 
 HS_PITCH_DEG = 15.0  # foot toe-up at heel strike
@@ -252,3 +258,180 @@ def gait_truth(g: GaitParams) -> dict[str, float]:
         "stride_time_s": T,
         "gait_speed_m_per_s": g.speed_m_per_s,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering the long pathological recordings of posture_cam.simulate.gait_recording
+
+
+def skeleton_from_landmarks(world: np.ndarray, height_m: float) -> Skeleton:
+    """A renderable :class:`Skeleton` from one frame of 33 world landmarks (floor frame, Y up).
+
+    Limb joints, hands and feet are the landmarks themselves; the spine, neck and head are built
+    from the hip, shoulder, ear and nose landmarks with this package's body proportions, so the
+    face of the render follows :func:`~posture_cam.synth.skeleton.pose`'s head model (the render's
+    own landmarks, :func:`posture_cam.synth.truth.landmarks_world`, are the truth of the video).
+    """
+    from ..landmarks import Landmark as Lm
+
+    w = np.asarray(world, float)
+    if w.shape != (33, 3) or not np.all(np.isfinite(w)):
+        raise ValueError(f"world: expected 33 finite 3-D landmarks, got shape {w.shape}")
+    body = Body(height_m=height_m)
+    m = body.m
+    up = np.array([0.0, 1.0, 0.0])
+
+    def frame(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Columns (x = subject's left, y = up, z = forward) from approximate x and y."""
+        y = y / np.linalg.norm(y)
+        x = x - np.dot(x, y) * y
+        x /= np.linalg.norm(x)
+        return np.column_stack([x, y, np.cross(x, y)])
+
+    p = lambda lm: w[int(lm)]  # noqa: E731
+    j: dict[str, np.ndarray] = {}
+    f: dict[str, np.ndarray] = {}
+    pelvis = 0.5 * (p(Lm.LEFT_HIP) + p(Lm.RIGHT_HIP))
+    sh_mid = 0.5 * (p(Lm.LEFT_SHOULDER) + p(Lm.RIGHT_SHOULDER))
+    r_pel = frame(p(Lm.LEFT_HIP) - p(Lm.RIGHT_HIP), up)
+    r_trunk = frame(p(Lm.LEFT_SHOULDER) - p(Lm.RIGHT_SHOULDER), sh_mid - pelvis)
+    j["pelvis"], f["pelvis"] = pelvis, r_pel
+    j["sacrum"] = pelvis + r_pel @ np.array([0.0, m(body.sacrum_up), -m(body.sacrum_back)])
+    j["t12"] = j["sacrum"] + r_trunk[:, 1] * m(body.lumbar)
+    j["c7"] = sh_mid - r_trunk @ np.array([0.0, -m(0.018), m(0.032)])
+    j["t7"] = 0.5 * (j["t12"] + j["c7"])
+    f["lumbar"] = f["thorax_lower"] = f["thorax"] = r_trunk
+    ear_mid = 0.5 * (p(Lm.LEFT_EAR) + p(Lm.RIGHT_EAR))
+    r_head = frame(
+        p(Lm.LEFT_EAR) - p(Lm.RIGHT_EAR), np.cross(p(Lm.NOSE) - ear_mid, p(Lm.LEFT_EAR) - p(Lm.RIGHT_EAR))
+    )
+    hc = ear_mid - 0.02 * r_head[:, 1]
+    j["head"], f["head"] = hc, r_head
+    j["c1"] = hc - r_head @ np.array([0.0, m(0.028), m(0.018)])
+    f["neck"] = frame(r_head[:, 0], j["c1"] - j["c7"])
+    hh, hw, hd = m(body.head_half_height), m(body.head_half_width), m(body.head_half_depth)
+    face = {
+        "ear_l": (0.97 * hw, -0.2 * hh, -0.05 * hd),
+        "ear_r": (-0.97 * hw, -0.2 * hh, -0.05 * hd),
+        "eye_l": (0.36 * hw, 0.12 * hh, 0.86 * hd),
+        "eye_r": (-0.36 * hw, 0.12 * hh, 0.86 * hd),
+        "eye_inner_l": (0.18 * hw, 0.12 * hh, 0.93 * hd),
+        "eye_inner_r": (-0.18 * hw, 0.12 * hh, 0.93 * hd),
+        "eye_outer_l": (0.55 * hw, 0.12 * hh, 0.74 * hd),
+        "eye_outer_r": (-0.55 * hw, 0.12 * hh, 0.74 * hd),
+        "nose": (0.0, -0.12 * hh, 1.12 * hd),
+        "mouth_l": (0.22 * hw, -0.52 * hh, 0.86 * hd),
+        "mouth_r": (-0.22 * hw, -0.52 * hh, 0.86 * hd),
+    }
+    for name, off in face.items():
+        j[name] = hc + r_head @ np.array(off, dtype=float)
+    for side, sfx, sg in (("LEFT", "l", 1.0), ("RIGHT", "r", -1.0)):
+        for joint, lm in (
+            ("shoulder", "SHOULDER"),
+            ("elbow", "ELBOW"),
+            ("wrist", "WRIST"),
+            ("index", "INDEX"),
+            ("pinky", "PINKY"),
+            ("thumb", "THUMB"),
+            ("hip", "HIP"),
+            ("knee", "KNEE"),
+            ("ankle", "ANKLE"),
+            ("heel", "HEEL"),
+            ("toe", "FOOT_INDEX"),
+        ):
+            j[f"{joint}_{sfx}"] = p(Lm[f"{side}_{lm}"])
+        fore = j[f"wrist_{sfx}"] - j[f"elbow_{sfx}"]
+        f[f"forearm_{sfx}"] = frame(sg * r_trunk[:, 0], -fore)
+        f[f"upper_arm_{sfx}"] = frame(sg * r_trunk[:, 0], j[f"shoulder_{sfx}"] - j[f"elbow_{sfx}"])
+        z = j[f"toe_{sfx}"] - j[f"heel_{sfx}"]
+        z /= np.linalg.norm(z)
+        x = np.cross(up, z)
+        x /= np.linalg.norm(x)
+        f[f"foot_{sfx}"] = np.column_stack([x, np.cross(z, x), z])
+    return Skeleton(j, f, height_m, 0.0)
+
+
+def camera_from_spec(cam: Any, frame_size: tuple[int, int]) -> Camera:
+    """The synth :class:`Camera` of a ``simulate.gait_recording.CameraSpec`` at ``frame_size``."""
+    w, h = frame_size
+    yfov = 2.0 * np.degrees(np.arctan(np.tan(np.radians(cam.hfov_deg) / 2.0) * h / w))
+    return Camera(tuple(cam.position_m), tuple(cam.target_m), yfov_deg=float(yfov), width=w, height=h)
+
+
+def render_recording(
+    spec: Any,
+    out_dir: Path,
+    *,
+    name: str,
+    frame_size: tuple[int, int] = (320, 180),
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    supersample: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Render ``spec`` (a ``simulate.gait_recording.RecordingSpec``) between ``start_s`` and
+    ``end_s`` to ``out_dir/<name>.mp4`` with its truth in ``<name>.json``: the rendered figure's
+    projected landmarks, events, bouts, phases and views, in frames of the rendered clip."""
+    from ..simulate.gait_recording import simulate_recording
+    from .render import Renderer
+    from .scenarios import write_mp4
+    from .truth import project_landmarks
+
+    _, tr = simulate_recording(spec)
+    fps = spec.fps
+    n = tr.world_m.shape[0]
+    i0 = max(0, int(round(start_s * fps)))
+    i1 = n if end_s is None else min(n, int(round(end_s * fps)) + 1)
+    if i1 - i0 < 2:
+        raise ValueError(f"start_s/end_s: expected at least 2 frames, got {i1 - i0}")
+    sks = [skeleton_from_landmarks(tr.world_m[i], spec.walker.height_m) for i in range(i0, i1)]
+    cam = camera_from_spec(spec.camera, frame_size)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    imgs = []
+    with Renderer(cam, supersample=supersample) as r:
+        for k, sk in enumerate(sks):
+            imgs.append(r.render(sk))
+            if progress:
+                progress(k + 1, len(sks))
+    mp4 = write_mp4(out_dir / f"{name}.mp4", imgs, fps)
+    t0 = i0 / fps
+    keep = [e for e in tr.events if i0 <= e.frame < i1]
+    truth = {
+        "source": "posture_cam.synth.gait.render_recording",
+        "gait_type": spec.walker.gait_type,
+        "fps": fps,
+        "frame_size": list(frame_size),
+        "n_frames": i1 - i0,
+        "start_s_in_recording": t0,
+        "events": [
+            {
+                "time_s": round(e.time_s - t0, 4),
+                "frame": e.frame - i0,
+                "foot": e.foot,
+                "type": e.type,
+                "landing": e.landing,
+                "phase": e.phase,
+                "bout": e.bout,
+            }
+            for e in keep
+        ],
+        "bouts": [
+            {
+                "start": b.start - i0,
+                "stop": b.stop - i0,
+                "view": b.view,
+                "direction": b.direction,
+                "cadence_steps_per_min": round(b.cadence_steps_per_min, 3),
+            }
+            for b in tr.bouts
+            if b.start >= i0 and b.stop <= i1
+        ],
+        "phase_per_frame": [str(x) for x in tr.phase_per_frame[i0:i1]],
+        "view_per_frame": [str(x) for x in tr.view_per_frame[i0:i1]],
+        "metrics": {k: round(v, 4) for k, v in tr.metrics.items()},
+        "landmarks_px": np.round(project_landmarks(sks, cam)[..., :2], 2).tolist(),
+    }
+    js = atomic_write_text(out_dir / f"{name}.json", json.dumps(truth) + "\n")
+    for p in (mp4, js):
+        p.chmod(0o644)
+    return mp4
