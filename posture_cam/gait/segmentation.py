@@ -187,9 +187,21 @@ class WalkingBoutDetector:
         in_place = walking & ~progressing
         max_gap = int(round(self.max_slow_gap_s * rate))
         min_in_place = int(np.ceil(self.stationary_min_duration_s * rate))
+        facing = np.zeros(n, int) if data.facing is None else np.asarray(data.facing, dtype=int)
+        rotating = np.zeros(n, bool)
         for s, e, v in _runs(in_place.astype(int)):
-            if v and max_gap < e - s < min_in_place:
+            if not v or e - s <= max_gap:
+                continue
+            # stepping on the spot while the body turns round (the facing or the view family
+            # changes: a slow turn takes 4-5 s in small steps) is a turn, however long it lasts
+            if e - s < min_in_place or _rotates(fam[s:e], facing[s:e]):
                 walking[s:e] = False
+                rotating[s:e] = _rotates(fam[s:e], facing[s:e])
+        # turning round: the way the subject faces reverses (toes pointing the other way across the
+        # image, or front <-> back); the frames between the two facings are a turn, never walking
+        reversal = _facing_reversals(fam, facing, walking, rate)
+        walking &= ~reversal
+        rotating |= reversal
         # pauses: standing still inside a walking run for pause_min_s or more cuts it (shorter stills
         # are the double support of a slow walker and stay in the bout)
         fill = int(round(self.pause_min_s * rate))
@@ -197,7 +209,6 @@ class WalkingBoutDetector:
             if not v and 0 < s and e < n and e - s < fill:
                 walking[s:e] = True
         self.walking_ = walking
-        facing = np.zeros(n, int) if data.facing is None else np.asarray(data.facing, dtype=int)
         min_len = int(np.ceil(self.min_duration_s * rate))
         bouts: list[WalkingBout] = []
         for s, e, v in _runs(walking.astype(int)):
@@ -210,7 +221,7 @@ class WalkingBoutDetector:
                 if direct.size == 0:
                     continue
                 a, b = a + int(direct[0]), a + int(direct[-1]) + 1
-                a, b = _trim_ramps(prog, a, b, progressing)
+                a, b = _trim_ramps(prog, a, b, progressing, depth_fam, max_gap)
                 if b - a < min_len:
                     continue
                 if not (progressing[a:b].mean() >= 0.5 or self.stepping_[a:b].mean() >= 0.5):
@@ -218,7 +229,7 @@ class WalkingBoutDetector:
                 bouts.append(self._bout(a, b, d, fam, progressing, moving, lateral, depth))
         self.bouts_ = bouts
         self.progression_ = prog
-        self.turning_ = _turns(self.bouts_, self.standing_, n)
+        self.turning_ = (_turns(self.bouts_, self.standing_, n) | rotating) & ~self.standing_
         return self
 
     def _bout(
@@ -256,19 +267,72 @@ class WalkingBoutDetector:
         return WalkingBout(a, b, d, family, stationary=stationary, reason=reason)
 
 
-def _trim_ramps(prog: np.ndarray, a: int, b: int, progressing: np.ndarray) -> tuple[int, int]:
-    """Trim a travelling bout's edges to where the smoothed progression reaches half its median in
-    the bout: the running mean spreads the start and the stop of travel over half its window, which
-    would otherwise add the standing or turning frames around the bout (measured: 6-8 frames at 30
-    fps, enough for a turning step to be taken for the first step of the bout)."""
+def _facing_reversals(
+    fam: np.ndarray,
+    facing: np.ndarray,
+    walking: np.ndarray,
+    rate_hz: float,
+    min_run_s: float = 0.4,
+    max_turn_s: float = 8.0,
+) -> np.ndarray:
+    """(T,) bool frames of a turn inside walking: where the facing across the image (side and
+    oblique views: toes to the image right +1 / left -1) or towards the camera (front +1 / back -1)
+    reverses between two runs of at least ``min_run_s`` no more than ``max_turn_s`` apart; the frames
+    between the runs (and one frame on either side when the flip is immediate) are marked."""
+    n = fam.size
+    out = np.zeros(n, bool)
+    min_run = max(1, int(round(min_run_s * rate_hz)))
+    lateral = np.where(np.isin(fam, ("side", "oblique")), facing, 0).astype(int)
+    toward = np.where(fam == "frontal", facing, 0).astype(int)
+    max_turn = int(round(max_turn_s * rate_hz))
+    for f in (lateral, toward):
+        stable = [(s, e, v) for s, e, v in _runs(f) if v != 0 and e - s >= min_run]
+        for (_, e0, v0), (s1, _, v1) in zip(stable[:-1], stable[1:], strict=False):
+            if v0 != v1 and s1 - e0 <= max_turn and walking[max(0, e0 - 1) : s1 + 1].any():
+                out[max(0, e0 - 1) : min(n, s1 + 1)] = True
+    return out
+
+
+def _rotates(fam: np.ndarray, facing: np.ndarray, min_share: float = 0.15) -> bool:
+    """True when the subject turns round within these frames: the facing (+1/-1, 0 unknown) takes
+    both signs, or two view families, each for at least ``min_share`` of the frames."""
+    n = max(1, fam.size)
+    both_facings = min(np.mean(facing > 0), np.mean(facing < 0)) >= min_share
+    counts = sorted((int(np.sum(fam == f)) for f in ("side", "frontal", "oblique")), reverse=True)
+    two_families = counts[1] / n >= min_share
+    return bool(both_facings or two_families)
+
+
+def _trim_ramps(
+    prog: np.ndarray, a: int, b: int, progressing: np.ndarray, depth_fam: np.ndarray, max_gap: int
+) -> tuple[int, int]:
+    """Trim a travelling bout to its longest run of steady travel: frames whose smoothed progression
+    reaches half the bout's median and points the bout's way (per view-family group), gaps up to
+    ``max_gap`` frames bridged. The running mean spreads the start and the stop of travel over half
+    its window (6-8 frames at 30 fps, measured), and a slow turn on the spot moves the pelvis round
+    a small circle (the progression swings both ways); neither belongs to the bout."""
     if progressing[a:b].mean() < 0.5:
         return a, b  # walking in place: nothing to trim
-    p = np.abs(prog[a:b])
-    if not np.isfinite(p).any():
+    p = np.nan_to_num(prog[a:b])
+    if not np.any(p):
         return a, b
-    half = 0.5 * float(np.nanmedian(p))
-    ok = np.flatnonzero(np.nan_to_num(p) >= half)
-    return a + int(ok[0]), a + int(ok[-1]) + 1
+    half = 0.5 * float(np.median(np.abs(p)))
+    strong = np.abs(p) >= half
+    grp = depth_fam[a:b]
+    ok = np.zeros(b - a, bool)
+    for g in (True, False):
+        sel = strong & (grp == g)
+        if sel.any():
+            major = np.sign(np.sum(np.sign(p[sel])))
+            ok |= sel & (np.sign(p) == (major or 1))
+    for s, e, v in _runs(ok.astype(int)):
+        if not v and 0 < s and e < ok.size and e - s <= max_gap:
+            ok[s:e] = True
+    runs = [(e - s, s, e) for s, e, v in _runs(ok.astype(int)) if v]
+    if not runs:
+        return a, b
+    _, s0, e0 = max(runs)
+    return a + s0, a + e0
 
 
 def _travel(data: SegmentationInput, rate_hz: float, win: int) -> tuple[np.ndarray, np.ndarray]:
@@ -532,15 +596,16 @@ class WalkingSegmentation:
 
 
 def facing_per_frame(legs: np.ndarray, family: np.ndarray, views: np.ndarray) -> np.ndarray:
-    """(T,) +1/-1/0 per frame: side view +1 = facing image right (toes ahead of heels to the right,
-    both feet averaged); front/back view +1 = facing the camera; 0 = unknown. ``legs``: (T, 2, 5, 2)
-    from :func:`~posture_cam.gait._signals.leg_array`."""
+    """(T,) +1/-1/0 per frame: side and oblique views +1 = facing image right (toes ahead of heels
+    to the right, both feet averaged); front/back view +1 = facing the camera; 0 = unknown.
+    ``legs``: (T, 2, 5, 2) from :func:`~posture_cam.gait._signals.leg_array`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         toe_ahead = np.nanmean(legs[:, :, 4, 0] - legs[:, :, 3, 0], axis=1)
     side = np.sign(np.nan_to_num(toe_ahead))
     frontal = np.where(views == "front", 1.0, np.where(views == "back", -1.0, 0.0))
-    return np.where(family == "side", side, np.where(family == "frontal", frontal, 0.0)).astype(int)
+    lateral = np.isin(family, ("side", "oblique"))
+    return np.where(lateral, side, np.where(family == "frontal", frontal, 0.0)).astype(int)
 
 
 def find_walking(
