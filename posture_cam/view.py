@@ -79,10 +79,26 @@ class ViewReport:
     yaw_deg: np.ndarray | None = None
     #: the tolerance ``turned`` and ``to_json`` use by default (``PostureConfig.frontal_max_yaw_deg``)
     frontal_max_yaw_deg: float | None = None
+    #: (T,) how far one foot stands ahead of the other, metres (:func:`feet_depth_diff_m`), NaN unknown
+    feet_depth_diff_m: np.ndarray | None = None
 
     def mask(self, views: tuple[str, ...] | list[str]) -> np.ndarray:
         """(T,) bool: frames whose smoothed label is one of ``views``."""
         return np.isin(self.per_frame, list(views))
+
+    def relabelled(self, labels: np.ndarray, timestamps_s: np.ndarray, fs: float) -> ViewReport:
+        """The same report with new per-frame labels (segments and shares recomputed), keeping the
+        per-frame frontalness, raw labels, yaw and feet stagger."""
+        return report_from_labels(
+            labels,
+            timestamps_s,
+            fs,
+            frontalness=self.frontalness,
+            raw=self.raw,
+            yaw_deg=self.yaw_deg,
+            frontal_max_yaw_deg=self.frontal_max_yaw_deg,
+            feet_depth_diff_m=self.feet_depth_diff_m,
+        )
 
     def turned(self, max_yaw_deg: float | None = None) -> np.ndarray:
         """(T,) bool: frames whose body is turned more than ``max_yaw_deg`` from facing (or backing)
@@ -102,7 +118,22 @@ class ViewReport:
         yaw = self.yaw_summary()
         if yaw is not None:
             out["yaw"] = yaw
+        stance = self.stance_summary()
+        if stance is not None:
+            out["stance"] = stance
         return out
+
+    def stance_summary(self) -> dict[str, Any] | None:
+        """``{"feet_depth_diff_m", "frontal_frames"}``: median stagger of the feet over front/back frames
+        (None when unknown). The rules lower the confidence of frontal findings for a staggered stance."""
+        if self.feet_depth_diff_m is None:
+            return None
+        frontal = np.isin(self.per_frame, ["front", "back"])
+        d = self.feet_depth_diff_m[frontal]
+        d = d[np.isfinite(d)]
+        if not d.size:
+            return None
+        return {"feet_depth_diff_m": round(float(np.median(d)), 3), "frontal_frames": int(d.size)}
 
     def yaw_summary(self) -> dict[str, Any] | None:
         """Yaw of the front/back frames: ``{"frontal_frames", "median_abs_deg", "p90_abs_deg",
@@ -213,6 +244,16 @@ def _image_yaw_deg(seq: PoseSequence, body_height_px: np.ndarray | float | None)
     ]
     sign = np.where(np.nansum(np.stack(dz), axis=0) >= 0, 1.0, -1.0)  # left further -> turned to the left
     return np.where(back, sign * (180.0 - off), sign * off)
+
+
+def feet_depth_diff_m(seq: PoseSequence) -> np.ndarray:
+    """(T,) how far one foot stands ahead of the other (m): |world z| difference of the heels and of
+    the ankles, averaged (world z runs away from the camera, so in a front/back view this is the
+    stagger of the stance). NaN without world landmarks."""
+    parts = []
+    for a, b in ((L.LEFT_HEEL, L.RIGHT_HEEL), (L.LEFT_ANKLE, L.RIGHT_ANKLE)):
+        parts.append(np.abs(seq.world_m[:, a, 2].astype(np.float64) - seq.world_m[:, b, 2]))
+    return _nanmean0(np.stack(parts))
 
 
 def wrap_yaw_deg(a: np.ndarray | float) -> np.ndarray:
@@ -352,6 +393,7 @@ def classify_views(seq: PoseSequence, cfg: PostureConfig | None = None) -> ViewR
         raw=raw,
         yaw_deg=subject_yaw_deg(seq),
         frontal_max_yaw_deg=cfg.frontal_max_yaw_deg,
+        feet_depth_diff_m=feet_depth_diff_m(seq),
     )
 
 
@@ -364,10 +406,12 @@ def report_from_labels(
     raw: np.ndarray | None = None,
     yaw_deg: np.ndarray | None = None,
     frontal_max_yaw_deg: float | None = None,
+    feet_depth_diff_m: np.ndarray | None = None,
 ) -> ViewReport:
     """A :class:`ViewReport` (segments, dominant view, shares) for given per-frame labels.
 
-    Pass ``yaw_deg`` / ``frontal_max_yaw_deg`` on (e.g. from an earlier report) to keep the yaw."""
+    Pass ``yaw_deg`` / ``frontal_max_yaw_deg`` / ``feet_depth_diff_m`` on (e.g. from an earlier report)
+    to keep them (:meth:`ViewReport.relabelled` does that)."""
     smooth = np.asarray(smooth).astype(str)
     n_frames = smooth.size
     c = np.full(n_frames, np.nan) if frontalness is None else frontalness
@@ -386,7 +430,9 @@ def report_from_labels(
     fractions = {v: counts.get(v, 0) / n for v in VIEWS if counts.get(v, 0)}
     known = [(k, v) for k, v in counts.most_common() if k != "unknown"]
     dominant = known[0][0] if known else "unknown"
-    return ViewReport(smooth, segs, dominant, fractions, c, raw, yaw_deg, frontal_max_yaw_deg)
+    return ViewReport(
+        smooth, segs, dominant, fractions, c, raw, yaw_deg, frontal_max_yaw_deg, feet_depth_diff_m
+    )
 
 
 def detected_runs(seq: PoseSequence) -> list[tuple[int, int]]:

@@ -1023,7 +1023,8 @@ def uncertainty_evidence(rule: Rule, rules: RuleSet, result: Mapping[str, Any]) 
                         roll,
                         "deg",
                         check.factors["none_factor"],
-                        f"camera roll not estimated ({why}); a level camera is assumed",
+                        f"camera roll not estimated ({why})"
+                        + ("" if "level camera" in str(why) else "; a level camera is assumed"),
                     )
                 )
             elif src == "feet":
