@@ -520,7 +520,7 @@ def _plan(spec: RecordingSpec) -> _Plan:
                     step_t = w.step_time(side) * jitter
                     t_on = t_prev_on + step_t
                     t_off = max(t_on - swing, t_prev_on + 0.04)
-                base += np.deg2rad(ph.turn_deg) / ph.n_steps
+                base += np.deg2rad(ph.turn_deg) / (ph.n_steps - 1)  # the closing step keeps it
                 wander = 0.7 * wander + np.deg2rad(w.heading_sd_deg) * rng.normal()
                 other = prints[_other(side)][-1]
                 o = np.array([other.x, 0.0, other.z])
@@ -1121,7 +1121,58 @@ def _metrics(truth: RecordingTruth, plan: _Plan, st: dict[str, Any]) -> dict[str
         a = st["arm_angle_rad"][side][truth.walking]
         if a.size:
             m[f"arm_swing_{side}_deg"] = float(np.rad2deg(np.ptp(a)) / 2)
+    m.update(_landmark_metrics(truth))
     return m
+
+
+def _landmark_metrics(truth: RecordingTruth) -> dict[str, float]:
+    """Truth measured on the noise-free world landmarks while walking (definitions in the keys):
+
+    * ``trunk_flexion_walking_deg``: median angle of hip-mid -> shoulder-mid from vertical, + forward;
+    * ``trunk_lean_{left,right}_stance_deg``: median over single-support phases on that leg of the peak
+      lateral angle of that line, + toward the stance leg;
+    * ``wrist_excursion_{side}_m``: median over strides of the fore-aft range of wrist - shoulder;
+    * ``foot_clearance_{side}_m``: median over swings of the peak height of the lower of heel and toe
+      above its standing height (mid-swing lift, not minimum toe clearance).
+    """
+    w = truth.world_m
+    wk = truth.walking
+    if not wk.any():
+        return {}
+    h = np.deg2rad(truth.pelvis_heading_deg)
+    fwd = np.stack([np.cos(h), np.zeros_like(h), np.sin(h)], 1)
+    left = np.stack([np.sin(h), np.zeros_like(h), -np.cos(h)], 1)
+    hip = 0.5 * (w[:, L.LEFT_HIP] + w[:, L.RIGHT_HIP])
+    trunk = 0.5 * (w[:, L.LEFT_SHOULDER] + w[:, L.RIGHT_SHOULDER]) - hip
+    flex = np.rad2deg(np.arctan2(np.sum(trunk * fwd, 1), trunk[:, 1]))
+    lean_left = np.rad2deg(np.arctan2(np.sum(trunk * left, 1), trunk[:, 1]))
+    out = {"trunk_flexion_walking_deg": float(np.median(flex[wk]))}
+    for side, sg in (("left", 1.0), ("right", -1.0)):
+        single = wk & truth.on_ground[side] & ~truth.on_ground[_other(side)]
+        peaks = [float(np.max(sg * lean_left[a:b])) for a, b in _runs(single)]
+        if peaks:
+            out[f"trunk_lean_{side}_stance_deg"] = float(np.median(peaks))
+        nm = side.upper()
+        rel = np.sum((w[:, L[f"{nm}_WRIST"]] - w[:, L[f"{nm}_SHOULDER"]]) * fwd, 1)
+        contacts = [
+            e.frame for e in truth.events if e.type == "foot_contact" and e.foot == side and e.bout >= 0
+        ]
+        ranges = [
+            float(np.ptp(rel[a:b])) for a, b in zip(contacts[:-1], contacts[1:], strict=True) if wk[a:b].all()
+        ]
+        if ranges:
+            out[f"wrist_excursion_{side}_m"] = float(np.median(ranges))
+        low = np.minimum(w[:, L[f"{nm}_HEEL"], 1], w[:, L[f"{nm}_FOOT_INDEX"], 1]) - (_ANKLE_H_M + _HEEL[1])
+        lifts = [float(np.max(low[a:b])) for a, b in _runs(wk & ~truth.on_ground[side])]
+        if lifts:
+            out[f"foot_clearance_{side}_m"] = float(np.median(lifts))
+    return out
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of the True runs of a boolean array."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
 
 # ------------------------------------------------------------------ scoring
@@ -1184,7 +1235,7 @@ def _bout_steps(w: WalkerSpec, distance_m: float = 3.0, max_s: float = 6.5) -> i
     return int(max(4, min(round(distance_m / step_len) + 1, np.floor(max_s / step_t))))
 
 
-LAYOUTS = ("side", "oblique", "toward")
+LAYOUTS = ("side", "oblique", "toward", "clinic")
 DEFAULT_LAYOUT = {
     "healthy": "side",
     "hemiplegic": "side",
@@ -1210,12 +1261,18 @@ def recording(
     turn, a walking bout back, standing. ``layout``: ``side`` (camera 6 m beside the walkway),
     ``oblique`` (walkway at 45 deg to the camera axis), ``toward`` (first bout towards the camera,
     second away); the camera is 1.6 m high, looking down at the walkway's centre at 0.9 m.
+    ``clinic``: three shorter bouts - across (side view), a 135-degree turn, obliquely towards the
+    camera, standing and talking, a 180-degree turn, away on a path curving back to a side view (the
+    view changes within the bout) - then standing.
     ``realistic`` adds BlazePose-like faults: 2 px noise, 5 px more on the far side, the far leg
     drawn 30 % towards the near one, leg-label swaps (0.15/s in side-on frames), 1 % dropped frames.
     """
     w = walker(gait_type, affected_side=affected_side, **walker_overrides)
     layout = layout or DEFAULT_LAYOUT[gait_type]
-    n = _bout_steps(w)
+    if layout == "clinic":  # shorter bouts, but at least 3 s
+        n = max(_bout_steps(w, 2.2, 4.0), int(np.ceil(3.0 / (0.5 * w.stride_time_s))) + 1)
+    else:
+        n = _bout_steps(w)
     travel = (n - 2) * 0.5 * (w.step_length_left_m + w.step_length_right_m)
     if layout == "side":
         cam = CameraSpec((0.0, 1.6, 6.0), (0.0, 0.9, 0.0))
@@ -1226,17 +1283,35 @@ def recording(
     elif layout == "toward":
         cam = CameraSpec((6.5, 1.6, 0.3), (0.0, 0.9, 0.0))
         start, heading = (-travel / 2 - 0.5, 0.0), 0.0
+    elif layout == "clinic":
+        cam = CameraSpec((0.0, 1.6, 6.5), (0.0, 0.9, 0.5))
+        start, heading = (-travel / 2 - 0.3, -0.5), 0.0
     else:
         raise ValueError(f"layout: expected one of {LAYOUTS}, got {layout!r}")
-    phases: tuple[Phase, ...] = (
-        Stand(1.5),
-        Stand(talking_s, active=True),
-        Stand(0.5),
-        Walk(n),
-        Turn(180.0),
-        Walk(n),
-        Stand(1.5),
-    )
+    phases: tuple[Phase, ...]
+    if layout == "clinic":
+        phases = (
+            Stand(1.5),
+            Stand(talking_s, active=True),
+            Stand(0.5),
+            Walk(n),
+            Turn(135.0),
+            Walk(n),
+            Stand(1.0, active=True),
+            Turn(180.0),
+            Walk(n, turn_deg=45.0),
+            Stand(1.5),
+        )
+    else:
+        phases = (
+            Stand(1.5),
+            Stand(talking_s, active=True),
+            Stand(0.5),
+            Walk(n),
+            Turn(180.0),
+            Walk(n),
+            Stand(1.5),
+        )
     return RecordingSpec(
         walker=w,
         phases=phases,
