@@ -55,6 +55,8 @@ KNOWN_OUTPUTS = frozenset(
 )
 #: Reports built from result.json afterwards (dashboard, report module): recognised by signature.
 _REPORT_SIGNATURES = {"report.html": b"<title>posture_cam report", "report.pdf": b"/Creator (posture_cam)"}
+#: What a result.json ``files`` list may claim (reports are never listed: they are written later).
+_LISTED_OUTPUTS = KNOWN_OUTPUTS - set(_REPORT_SIGNATURES)
 
 CommitGuard = Callable[[], None]
 _GUARD: contextvars.ContextVar[CommitGuard | None] = contextvars.ContextVar(
@@ -92,7 +94,7 @@ def owned_outputs(folder: str | os.PathLike[str]) -> set[str]:
         owned.add(RESULT)
         files = result.get("files")
         if isinstance(files, list):
-            owned |= {f for f in files if isinstance(f, str) and f in KNOWN_OUTPUTS}
+            owned |= {f for f in files if isinstance(f, str) and f in _LISTED_OUTPUTS}
     error = _read_json(d / ERROR)
     if isinstance(error, dict) and {"error", "error_type", "config_hash"} <= set(error):
         owned.add(ERROR)

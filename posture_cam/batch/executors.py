@@ -103,7 +103,7 @@ class DaskExecutor:
         # a task running on a worker that died is rescheduled this many times before Dask gives up
         dask.config.set({"distributed.scheduler.allowed-failures": int(allowed_failures)})
         if scheduler:
-            _check_reachable(scheduler, connect_timeout_s)
+            check_scheduler(scheduler, connect_timeout_s)
             try:
                 self.client = Client(scheduler, timeout=f"{connect_timeout_s}s")
             except (OSError, TimeoutError) as exc:
@@ -147,7 +147,7 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def _check_reachable(address: str, timeout_s: float) -> None:
+def check_scheduler(address: str, timeout_s: float) -> None:
     """Fail fast (one TCP connect, ``timeout_s`` at most) when a ``tcp://host:port`` scheduler is down."""
     parsed = urlsplit(address if "://" in address else f"tcp://{address}")
     if parsed.scheme not in ("tcp", "tls") or not parsed.hostname or parsed.port is None:

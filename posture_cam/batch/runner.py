@@ -56,7 +56,7 @@ from ..outputs import commit_folder
 from ..paths import display_path, sha256_regular_file
 from ..sequence import atomic_write_text
 from .chunking import ChunkPlan, n_chunks_for, plan_chunks
-from .executors import default_workers, make_executor
+from .executors import check_scheduler, default_workers, make_executor
 from .inputs import MEDIA_EXTENSIONS, Recording, discover
 from .summary import summary_row, write_summary
 from .tasks import (
@@ -508,6 +508,8 @@ def run_batch(
         raise InputNotFoundError(
             f"no recordings found in the inputs (looked for {', '.join(sorted(MEDIA_EXTENSIONS))})"
         )
+    if opt.executor == "dask" and opt.scheduler:
+        check_scheduler(opt.scheduler, opt.scheduler_timeout_s)  # before any work: fail fast
     out = check_output_dir(out_dir)
     t0 = time.perf_counter()
     with _Lock(out):
