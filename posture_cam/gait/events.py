@@ -353,6 +353,7 @@ class FootExcursionEventDetector:
             )
             for k in range(2)
         ]
+        self.anchors_ = _dominant_anchors(self.activity_, self.anchors_)
         self.events_ = _events_around_anchors(
             self.activity_,
             self.anchors_,
@@ -388,6 +389,36 @@ def swing_anchors(
     return [(int(p), float(min(1.0, pr / level))) for p, pr in zip(peaks, props["prominences"], strict=True)]
 
 
+def _dominant_anchors(
+    activity: np.ndarray, anchors: list[list[tuple[int, float]]], min_interval_fraction: float = 0.75
+) -> list[list[tuple[int, float]]]:
+    """Keep the anchors of real swings: at a swing the swinging foot out-moves the other one (an
+    anchor where the other foot is more active is the stance foot carried by a lateral pelvic shift,
+    e.g. a waddling walker's 6 cm, or its heel rising before toe off), and one foot's swings come
+    once a stride (of two anchors closer than ``min_interval_fraction`` of the foot's median
+    interval, the weaker goes). Measured on the GAITSIM waddling walker (front/back view, 60
+    steps/min): without these filters 0 of 12 contacts were found within 2 frames."""
+    out: list[list[tuple[int, float]]] = []
+    for k in range(2):
+        own = [
+            (m, p)
+            for m, p in anchors[k]
+            if not (np.isfinite(activity[m, 1 - k]) and activity[m, 1 - k] > activity[m, k])
+        ]
+        if len(own) >= 3:
+            med = float(np.median(np.diff([m for m, _ in own])))
+            kept: list[tuple[int, float]] = []
+            for m, p in own:
+                if kept and m - kept[-1][0] < min_interval_fraction * med:
+                    if p > kept[-1][1]:
+                        kept[-1] = (m, p)
+                    continue
+                kept.append((m, p))
+            own = kept
+        out.append(own)
+    return out
+
+
 def _events_around_anchors(
     activity: np.ndarray,
     anchors: list[list[tuple[int, float]]],
@@ -405,6 +436,10 @@ def _events_around_anchors(
     swing's peak activity before the anchor, heel strike where it first falls below it after."""
     n = activity.shape[0]
     reach = max(2, int(round(max_swing_s * sampling_rate_hz)))
+    # slow walkers swing longer: half a stride (median anchor interval) when that is longer
+    intervals = [np.diff([m for m, _ in an]) for an in anchors if len(an) >= 2]
+    if intervals:
+        reach = max(reach, int(round(0.5 * float(np.median(np.concatenate(intervals))))))
     events: list[GaitEvent] = []
     for k, foot in enumerate(FEET):
         a = activity[:, k]
@@ -412,10 +447,14 @@ def _events_around_anchors(
         if ok.sum() < 5:
             continue
         a = np.interp(np.arange(n), np.flatnonzero(ok), a[ok])
+        # the stance level: a foot stands for more than half the time, so its 40th percentile is
+        # the activity it shows on the ground (near zero normally; a heel rise, the foot settling
+        # flat and a lateral pelvic shift raise it in slow or waddling walkers)
+        stance_level = float(np.percentile(a, 40))
         for m, prom in anchors[k]:
             lo, hi = max(0, m - reach), min(n - 1, m + reach)
             pk = lo + int(np.argmax(a[lo : hi + 1]))
-            thr = max(floor, fraction * a[pk])
+            thr = max(floor, fraction * a[pk], 1.2 * stance_level)
             if a[pk] <= thr:
                 continue
             i = pk
