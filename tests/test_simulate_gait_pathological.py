@@ -448,3 +448,19 @@ def test_score_contacts():
 )
 def test_landmark_truth_metrics(gait, key, lo, hi):
     assert lo <= _rec(gait)[1].metrics[key] <= hi
+
+
+def test_tracker_smoothing_lags_by_its_time_constant():
+    base = recording("healthy", noise_px=0.0)
+    a = np.asarray(simulate_recording(base)[0].image_px)[:, L.LEFT_HIP, 0]
+    seq, tr = simulate_recording(RecordingSpec(**{**base.__dict__, "smoothing_frames": 2.0}))
+    b = np.asarray(seq.image_px)[:, L.LEFT_HIP, 0]
+    k = 1.0 - np.exp(-0.5)
+    lag = (1 - k) / k  # frames, for a steady ramp
+    bout = tr.bouts[0]
+    i = np.arange(bout.start + 12, bout.stop - 12)
+    shifted = np.interp(i - lag, np.arange(a.size), a)
+    assert np.max(np.abs(b[i] - shifted)) < 0.05 * np.ptp(a[i])  # the pelvis bobs, so not exact
+    assert np.mean(np.abs(b[i] - shifted)) < np.mean(np.abs(b[i] - a[i])) / 3
+    with pytest.raises(ValueError, match="smoothing_frames"):
+        RecordingSpec(smoothing_frames=-1.0)

@@ -338,11 +338,23 @@ class RecordingSpec:
     far_leg_collapse: float = 0.0  # 0..1: far leg drawn towards the near one in side-on frames
     swap_rate_per_s: float = 0.0  # left/right leg labels exchanged, spans of 0.15-1.0 s, in side-on frames
     dropout_rate: float = 0.0  # fraction of frames with no detection (NaN), in runs of 1-3 frames
+    smoothing_frames: float = 0.0  # tracker lag: causal exponential smoothing, time constant in frames
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if min(self.noise_px, self.far_side_noise_px, self.swap_rate_per_s, self.dropout_rate) < 0:
-            raise ValueError("noise_px, far_side_noise_px, swap_rate_per_s, dropout_rate: expected >= 0")
+        if (
+            min(
+                self.noise_px,
+                self.far_side_noise_px,
+                self.swap_rate_per_s,
+                self.dropout_rate,
+                self.smoothing_frames,
+            )
+            < 0
+        ):
+            raise ValueError(
+                "noise_px, far_side_noise_px, swap_rate_per_s, dropout_rate, smoothing_frames: expected >= 0"
+            )
         if not 0.0 <= self.far_leg_collapse <= 1.0:
             raise ValueError(f"far_leg_collapse: expected 0..1, got {self.far_leg_collapse}")
         if self.dropout_rate >= 0.5:
@@ -952,6 +964,10 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
     for a, b in LEG_CHAINS:
         img[swapped, a], img[swapped, b] = img[swapped, b].copy(), img[swapped, a].copy()
         vis[swapped, a], vis[swapped, b] = vis[swapped, b].copy(), vis[swapped, a].copy()
+    if spec.smoothing_frames > 0:  # a causal filter like a tracker's: lags and rounds the corners
+        a = 1.0 - np.exp(-1.0 / spec.smoothing_frames)
+        for i in range(1, n):
+            img[i] = img[i - 1] + a * (img[i] - img[i - 1])
     dropped = _spans(rng, n, fps, spec.dropout_rate * fps / 2.0, (1 / fps, 3 / fps))
     img[dropped] = np.nan
     seq = PoseSequence.from_image_points(
@@ -1265,7 +1281,8 @@ def recording(
     camera, standing and talking, a 180-degree turn, away on a path curving back to a side view (the
     view changes within the bout) - then standing.
     ``realistic`` adds BlazePose-like faults: 2 px noise, 5 px more on the far side, the far leg
-    drawn 30 % towards the near one, leg-label swaps (0.15/s in side-on frames), 1 % dropped frames.
+    drawn 30 % towards the near one, leg-label swaps (0.15/s in side-on frames), 1 % dropped frames,
+    a tracker lag of 1 frame (causal exponential smoothing).
     """
     w = walker(gait_type, affected_side=affected_side, **walker_overrides)
     layout = layout or DEFAULT_LAYOUT[gait_type]
@@ -1322,6 +1339,7 @@ def recording(
         far_leg_collapse=0.3 if realistic else 0.0,
         swap_rate_per_s=0.15 if realistic else 0.0,
         dropout_rate=0.01 if realistic else 0.0,
+        smoothing_frames=1.0 if realistic else 0.0,
         seed=seed,
         start_xz_m=start,
         start_heading_deg=heading,
