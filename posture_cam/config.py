@@ -121,7 +121,7 @@ class PostureConfig:
     # front/back metrics leave out frames whose body yaw (view.subject_yaw_deg) is further than this
     # from facing or backing the camera: a turned, level pelvis seen from above projects tilted
     # (docs/metrics.md "Subject yaw and camera height", bench/yaw_camera_height.py)
-    frontal_max_yaw_deg: float = 15.0
+    frontal_max_yaw_deg: float = 12.0
     view_min_segment_s: float = 0.4  # shorter view segments are merged into their neighbours
     level_tolerance_deg: float = 1.0  # |tilt| below this reads "level" in low_side / toward
     # C7 relative to the shoulder landmark (side view), fractions of body height: up / back along the trunk

@@ -79,8 +79,8 @@ class ViewReport:
     yaw_deg: np.ndarray | None = None
     #: the tolerance ``turned`` and ``to_json`` use by default (``PostureConfig.frontal_max_yaw_deg``)
     frontal_max_yaw_deg: float | None = None
-    #: (T,) how far one foot stands ahead of the other, metres (:func:`feet_depth_diff_m`), NaN unknown
-    feet_depth_diff_m: np.ndarray | None = None
+    #: (T,) how far one foot stands ahead of the other, metres (:func:`feet_stagger_m`), NaN unknown
+    feet_stagger_m: np.ndarray | None = None
 
     def mask(self, views: tuple[str, ...] | list[str]) -> np.ndarray:
         """(T,) bool: frames whose smoothed label is one of ``views``."""
@@ -97,7 +97,7 @@ class ViewReport:
             raw=self.raw,
             yaw_deg=self.yaw_deg,
             frontal_max_yaw_deg=self.frontal_max_yaw_deg,
-            feet_depth_diff_m=self.feet_depth_diff_m,
+            feet_stagger_m=self.feet_stagger_m,
         )
 
     def turned(self, max_yaw_deg: float | None = None) -> np.ndarray:
@@ -124,16 +124,16 @@ class ViewReport:
         return out
 
     def stance_summary(self) -> dict[str, Any] | None:
-        """``{"feet_depth_diff_m", "frontal_frames"}``: median stagger of the feet over front/back frames
+        """``{"feet_stagger_m", "frontal_frames"}``: median stagger of the feet over front/back frames
         (None when unknown). The rules lower the confidence of frontal findings for a staggered stance."""
-        if self.feet_depth_diff_m is None:
+        if self.feet_stagger_m is None:
             return None
         frontal = np.isin(self.per_frame, ["front", "back"])
-        d = self.feet_depth_diff_m[frontal]
+        d = self.feet_stagger_m[frontal]
         d = d[np.isfinite(d)]
         if not d.size:
             return None
-        return {"feet_depth_diff_m": round(float(np.median(d)), 3), "frontal_frames": int(d.size)}
+        return {"feet_stagger_m": round(float(np.median(d)), 3), "frontal_frames": int(d.size)}
 
     def yaw_summary(self) -> dict[str, Any] | None:
         """Yaw of the front/back frames: ``{"frontal_frames", "median_abs_deg", "p90_abs_deg",
@@ -246,13 +246,19 @@ def _image_yaw_deg(seq: PoseSequence, body_height_px: np.ndarray | float | None)
     return np.where(back, sign * (180.0 - off), sign * off)
 
 
-def feet_depth_diff_m(seq: PoseSequence) -> np.ndarray:
-    """(T,) how far one foot stands ahead of the other (m): |world z| difference of the heels and of
-    the ankles, averaged (world z runs away from the camera, so in a front/back view this is the
-    stagger of the stance). NaN without world landmarks."""
+def feet_stagger_m(seq: PoseSequence, yaw_deg: np.ndarray | None = None) -> np.ndarray:
+    """(T,) how far one foot stands ahead of the other along the body's forward direction (m).
+
+    The left-minus-right heel and ankle vectors of the world landmarks (x right, z away from the
+    camera), averaged, are projected on the body's forward axis, which is perpendicular to the
+    shoulder/hip line at ``yaw_deg`` (default :func:`subject_yaw_deg`): feet side by side give 0 however
+    the body is turned. NaN without world landmarks."""
+    yaw = subject_yaw_deg(seq) if yaw_deg is None else np.asarray(yaw_deg, np.float64)
+    a = np.radians(yaw)
     parts = []
-    for a, b in ((L.LEFT_HEEL, L.RIGHT_HEEL), (L.LEFT_ANKLE, L.RIGHT_ANKLE)):
-        parts.append(np.abs(seq.world_m[:, a, 2].astype(np.float64) - seq.world_m[:, b, 2]))
+    for left, right in ((L.LEFT_HEEL, L.RIGHT_HEEL), (L.LEFT_ANKLE, L.RIGHT_ANKLE)):
+        d = seq.world_m[:, left].astype(np.float64) - seq.world_m[:, right]
+        parts.append(np.abs(d[:, 2] * np.cos(a) - d[:, 0] * np.sin(a)))
     return _nanmean0(np.stack(parts))
 
 
@@ -385,15 +391,16 @@ def classify_views(seq: PoseSequence, cfg: PostureConfig | None = None) -> ViewR
     fs = sampling_rate_hz(seq.timestamps_s, seq.fps)
     smooth = majority_filter(raw, max(0, int(round(cfg.view_smoothing_s * fs / 2))))
     smooth = merge_short_segments(smooth, max(1, int(round(cfg.view_min_segment_s * fs))))
+    yaw = subject_yaw_deg(seq)
     return report_from_labels(
         smooth,
         seq.timestamps_s,
         fs,
         frontalness=c,
         raw=raw,
-        yaw_deg=subject_yaw_deg(seq),
+        yaw_deg=yaw,
         frontal_max_yaw_deg=cfg.frontal_max_yaw_deg,
-        feet_depth_diff_m=feet_depth_diff_m(seq),
+        feet_stagger_m=feet_stagger_m(seq, yaw),
     )
 
 
@@ -406,11 +413,11 @@ def report_from_labels(
     raw: np.ndarray | None = None,
     yaw_deg: np.ndarray | None = None,
     frontal_max_yaw_deg: float | None = None,
-    feet_depth_diff_m: np.ndarray | None = None,
+    feet_stagger_m: np.ndarray | None = None,
 ) -> ViewReport:
     """A :class:`ViewReport` (segments, dominant view, shares) for given per-frame labels.
 
-    Pass ``yaw_deg`` / ``frontal_max_yaw_deg`` / ``feet_depth_diff_m`` on (e.g. from an earlier report)
+    Pass ``yaw_deg`` / ``frontal_max_yaw_deg`` / ``feet_stagger_m`` on (e.g. from an earlier report)
     to keep them (:meth:`ViewReport.relabelled` does that)."""
     smooth = np.asarray(smooth).astype(str)
     n_frames = smooth.size
@@ -430,9 +437,7 @@ def report_from_labels(
     fractions = {v: counts.get(v, 0) / n for v in VIEWS if counts.get(v, 0)}
     known = [(k, v) for k, v in counts.most_common() if k != "unknown"]
     dominant = known[0][0] if known else "unknown"
-    return ViewReport(
-        smooth, segs, dominant, fractions, c, raw, yaw_deg, frontal_max_yaw_deg, feet_depth_diff_m
-    )
+    return ViewReport(smooth, segs, dominant, fractions, c, raw, yaw_deg, frontal_max_yaw_deg, feet_stagger_m)
 
 
 def detected_runs(seq: PoseSequence) -> list[tuple[int, int]]:

@@ -884,7 +884,7 @@ def test_uncertain_roll_yaw_and_stance_lower_confidence_and_say_why(rules):
         base,
         calibration={"roll_deg": 0.4, "roll_source": "scene", "scene_confidence": 0.9},
         yaw={"median_abs_deg": 3.0, "frontal_max_yaw_deg": 15.0},
-        stance={"feet_depth_diff_m": 0.02},
+        stance={"feet_stagger_m": 0.02},
     )
     f0 = finding(sure, "leg_length_pelvic_obliquity", rules)
     assert f0.status == "flagged" and not [e for e in f0.evidence if e.role == "uncertainty"]
@@ -892,7 +892,7 @@ def test_uncertain_roll_yaw_and_stance_lower_confidence_and_say_why(rules):
         "roll": _with(sure, calibration={"roll_deg": 0.0, "roll_source": "none", "roll_reason": "no lines"}),
         "feet": _with(sure, calibration={"roll_deg": 1.2, "roll_source": "feet"}),
         "yaw": _with(sure, yaw={"median_abs_deg": 12.0, "frontal_max_yaw_deg": 15.0}),
-        "stance": _with(sure, stance={"feet_depth_diff_m": 0.25}),
+        "stance": _with(sure, stance={"feet_stagger_m": 0.25}),
     }
     for name, res in cases.items():
         f = finding(res, "leg_length_pelvic_obliquity", rules)
@@ -906,7 +906,7 @@ def test_uncertain_roll_yaw_and_stance_lower_confidence_and_say_why(rules):
     everything = _with(
         cases["roll"],
         yaw={"median_abs_deg": 12.0, "frontal_max_yaw_deg": 15.0},
-        stance={"feet_depth_diff_m": 0.3},
+        stance={"feet_stagger_m": 0.3},
     )
     f = finding(everything, "leg_length_pelvic_obliquity", rules)
     assert len([e for e in f.evidence if e.role == "uncertainty"]) == 3

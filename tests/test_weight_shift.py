@@ -121,7 +121,7 @@ def test_uncertain_roll_and_staggered_feet_lower_the_confidence(analysed) -> Non
         seq.image_px, world, seq.visibility, seq.presence, seq.timestamps_s, seq.fps, seq.frame_size
     )
     g, res2 = _findings(staggered)
-    assert res2["view"]["stance"]["feet_depth_diff_m"] == pytest.approx(0.25, abs=0.02)
+    assert res2["view"]["stance"]["feet_stagger_m"] == pytest.approx(0.25, abs=0.02)
     doubts = [e for e in g[SHIFT].evidence if e.role == "uncertainty"]
-    assert any(e.metric == "view.stance.feet_depth_diff_m" for e in doubts)
+    assert any(e.metric == "view.stance.feet_stagger_m" for e in doubts)
     assert g[SHIFT].confidence < f[SHIFT].confidence

@@ -160,3 +160,22 @@ def test_true_obliquity_adds_to_the_false_one_under_a_high_camera() -> None:
     true_part = math.degrees(math.atan(math.tan(math.radians(5.0)) / math.cos(math.radians(20.0))))
     assert tilted - level == pytest.approx(true_part, abs=0.4)
     assert level > 3.0
+
+
+# ----------------------------------------------------------------------------------- staggered feet
+@pytest.mark.parametrize("yaw", [0.0, 30.0, -40.0, 170.0])
+def test_feet_stagger_is_measured_in_the_body_frame(yaw: float) -> None:
+    """Feet side by side read ~0 however the body is turned; one foot 25 cm ahead reads 0.25 m."""
+    from posture_cam.view import feet_stagger_m
+
+    seq = simulate_posture(yaw_deg=yaw, duration_s=0.5)
+    assert np.nanmax(feet_stagger_m(seq)) < 0.01
+    a = math.radians(yaw)
+    forward = np.array([math.sin(a), 0.0, -math.cos(a)])  # body forward, world axes (z away)
+    world = np.array(seq.world_m, dtype=np.float64, copy=True)
+    for lm in (L.RIGHT_HEEL, L.RIGHT_ANKLE):
+        world[:, lm] += 0.25 * forward
+    moved = PoseSequence(
+        seq.image_px, world, seq.visibility, seq.presence, seq.timestamps_s, seq.fps, seq.frame_size
+    )
+    assert np.nanmedian(feet_stagger_m(moved)) == pytest.approx(0.25, abs=0.01)

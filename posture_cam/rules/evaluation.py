@@ -421,14 +421,14 @@ def uncertainty_evidence(rule: Rule, rules: RuleSet, result: Mapping[str, Any]) 
                 )
         elif name == "stance" and view is not None:
             st = view.get("stance") if isinstance(view.get("stance"), Mapping) else {}
-            dz = _num(st.get("feet_depth_diff_m"))
-            lim = check.limits["max_feet_depth_diff_m"]
+            dz = _num(st.get("feet_stagger_m"))
+            lim = check.limits["max_feet_stagger_m"]
             rejected = str((cal or {}).get("feet_rejected_reason") or "")
             if dz is not None and dz > lim:
                 out.append(
                     _doubt(
                         check,
-                        "view.stance.feet_depth_diff_m",
+                        "view.stance.feet_stagger_m",
                         dz,
                         "m",
                         check.factors["factor"],
@@ -439,7 +439,7 @@ def uncertainty_evidence(rule: Rule, rules: RuleSet, result: Mapping[str, Any]) 
             elif dz is None and "stagger" in rejected:
                 out.append(
                     _doubt(
-                        check, "view.stance.feet_depth_diff_m", None, "m", check.factors["factor"], rejected
+                        check, "view.stance.feet_stagger_m", None, "m", check.factors["factor"], rejected
                     )
                 )
     return out
