@@ -20,8 +20,9 @@ Activities (per frame, exactly one):
 
 * ``walking``: inside a walking bout (travelling, or stepping in place on a treadmill);
 * ``turn``: between two bouts of different direction, not standing still;
-* ``forward_bend``: not walking, trunk chord leaning at least ``forward_bend_min_trunk_lean_deg``
-  from vertical in a run that reaches ``MIN_FORWARD_BEND_DEG`` (posture) or more;
+* ``forward_bend``: not walking, seen from the side or obliquely, trunk chord leaning at least
+  ``forward_bend_min_trunk_lean_deg`` from vertical in a run that reaches ``MIN_FORWARD_BEND_DEG``
+  (posture) or more;
 * ``standing``: quiet standing (hips still, trunk near upright, no walking in depth) lasting at least
   ``quiet_standing_min_duration_s``, and no stepping of the legs;
 * ``other``: everything else (nobody in view, moving about, sitting down, short fidgets).
@@ -195,6 +196,7 @@ def activity_per_frame(
     walking: WalkingSegmentation,
     quiet: np.ndarray,
     lean_deg: np.ndarray,
+    views: np.ndarray,
     detected: np.ndarray,
     bend_min_lean_deg: float,
     bend_peak_deg: float,
@@ -211,7 +213,11 @@ def activity_per_frame(
     lean_ok = np.isfinite(lean_deg)
     bend = np.zeros(n, bool)
     min_bend = max(2, int(round(0.5 * rate_hz)))
-    for a, b in finite_runs(lean_ok & (np.nan_to_num(lean_deg) >= bend_min_lean_deg) & ~walk & ~turning):
+    # a forward bend shows as a leaning trunk chord only from the side (or obliquely); from the front a
+    # leaning trunk is a side bend or a lean, not the flexion test
+    sideways = np.isin(views, ("left_side", "right_side", "oblique"))
+    leaning = lean_ok & (np.nan_to_num(lean_deg) >= bend_min_lean_deg) & sideways
+    for a, b in finite_runs(leaning & ~walk & ~turning):
         if b - a >= min_bend and float(np.nanmax(lean_deg[a:b])) >= bend_peak_deg:
             bend[a:b] = True
     standing = np.asarray(quiet, bool) & ~walk & ~turning & ~bend & ~stepping & detected
@@ -344,6 +350,7 @@ def prepare(
         walking=walking,
         quiet=quiet,
         lean_deg=trunk_lean_deg(xy),
+        views=view.per_frame,
         detected=seq.detected,
         bend_min_lean_deg=pc.forward_bend_min_trunk_lean_deg,
         bend_peak_deg=MIN_FORWARD_BEND_DEG,
