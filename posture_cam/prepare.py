@@ -46,7 +46,7 @@ from .gait.segmentation import WalkingSegmentation, find_walking
 from .landmarks import Landmark as L
 from .sequence import PoseSequence
 from .signal import condition, finite_runs, sampling_rate_hz
-from .view import ViewReport, classify_views, report_from_labels
+from .view import ViewReport, classify_views
 
 ACTIVITIES = ("standing", "walking", "turn", "forward_bend", "other")
 
@@ -322,15 +322,7 @@ def prepare(
         labels = np.asarray(view_per_frame).astype(str)
         if labels.shape != (n,):
             raise InvalidSequenceError(f"view_per_frame: expected shape ({n},), got {labels.shape}")
-        view = report_from_labels(
-            labels,
-            seq.timestamps_s,
-            rate,
-            frontalness=view.frontalness,
-            raw=view.raw,
-            yaw_deg=view.yaw_deg,
-            frontal_max_yaw_deg=view.frontal_max_yaw_deg,
-        )
+        view = view.relabelled(labels, seq.timestamps_s, rate)
     cal = calibrate(seq, cfg.calibration)
     xy = level_points(seq.image_px[..., :2], cal.roll_deg, (seq.frame_size[0] / 2, seq.frame_size[1] / 2))
     h = body_height_px_per_frame(seq, smooth_frames=max(3, int(round(rate))))
