@@ -41,6 +41,12 @@ def _fmt_value(e: Evidence) -> str:
     side = f" ({e.extra['low_side']} side lower)" if e.extra.get("low_side") else ""
     if e.extra.get("shorter_stance_side"):
         side += f" (shorter stance on the {e.extra['shorter_stance_side']} side)"
+    ref = e.extra.get("relative_to")
+    if ref and isinstance(e.extra.get("raw_value"), (int, float)):
+        # + = the same way as the reference metric; show the measured value too
+        ref_words = str(ref).rsplit(".", 1)[-1].replace("_deg", "").replace("_", " ")
+        raw = f"{e.extra['raw_value']:+.1f}{unit}"
+        return f"{e.value:+.1f}{unit} relative to the {ref_words} (measured {raw}){side}"
     return f"{e.value:.1f}{unit}{side}"
 
 
