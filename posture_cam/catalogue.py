@@ -68,6 +68,7 @@ UNIT_DISPLAY: dict[str, str] = {
     "m/s": "m/s",
     "px": "px",
     "Hz": "Hz",
+    "m": "m",
 }
 
 _FRONTAL = "standing facing the camera or with the back to it"
@@ -136,7 +137,7 @@ class NormalBand:
 
     def words(self, unit: str = "", precision: int = 1) -> str:
         u = unit_display(unit)
-        sep = "" if u in ("°", "%") else " "
+        sep = "" if u == "°" or u.startswith("%") else " "
 
         def f(x: float) -> str:
             return f"{x:.{precision}f}{sep}{u}".strip()
@@ -201,15 +202,25 @@ def format_value(value: Any, precision: int = 1, unit: str = "", *, signed: bool
     u = unit_display(unit)
     if not u:
         return text
-    return f"{text}{u}" if u in ("°", "%") else f"{text} {u}"
+    return f"{text}{u}" if u == "°" or u.startswith("%") else f"{text} {u}"
 
 
 def _p(key: str, name: str, unit: str, precision: int, views: str, sign: str, **kw: Any) -> MetricInfo:
     return MetricInfo(key, name, unit, precision, "posture", views, sign, **kw)
 
 
-def _g(key: str, name: str, precision: int, sign: str, **kw: Any) -> MetricInfo:
-    unit, views = _GAIT_UNITS_VIEWS[key]
+def _g(
+    key: str,
+    name: str,
+    precision: int,
+    sign: str,
+    *,
+    unit: str = "",
+    views: tuple[str, ...] = ("left_side", "right_side", "front", "back"),
+    **kw: Any,
+) -> MetricInfo:
+    """A gait row; unit and views come from metric_keys.GAIT_METRICS when the key is there."""
+    unit, views = _GAIT_UNITS_VIEWS.get(key, (unit, views))
     words = {
         tuple(sorted(("left_side", "right_side", "front", "back"))): _WALK_ANY,
         ("left_side", "right_side"): _WALK_SIDE,
@@ -285,6 +296,25 @@ _ROWS: tuple[MetricInfo, ...] = (
        "positive = trunk leans towards the standing (right) leg"),
     _g("trunk_lateral_sway_deg", "Trunk side sway while walking", 1,
        "range of side lean over the gait cycle"),
+    # clinical measures of slow and pathological gait (posture_cam.gait.measures, docs/gait.md)
+    _g("step_time_cv_pct", "Step time variability", 1,
+       "coefficient of variation of the step times; larger = less regular", unit="%"),
+    _g("step_length_pct_height", "Step length", 1, "ankle to ankle at heel strike, both sides, % of height",
+       unit="% height", views=("left_side", "right_side")),
+    _g("step_length_m", "Step length", 2, "ankle to ankle at heel strike (needs the subject's height)",
+       unit="m", views=("left_side", "right_side")),
+    _g("base_width_pct_height", "Step width", 1, "side-to-side distance between the feet, % of height",
+       unit="% height", views=("front", "back")),
+    _g("trunk_flexion_walking_deg", "Trunk forward lean while walking", 1,
+       "0 = upright; positive = leaning forward", unit="deg", views=("left_side", "right_side")),
+    _g("arm_swing_left_deg", "Arm swing, left", 0, "forward-backward range of the left arm over a stride",
+       unit="deg", views=("left_side", "right_side")),
+    _g("arm_swing_right_deg", "Arm swing, right", 0, "forward-backward range of the right arm over a stride",
+       unit="deg", views=("left_side", "right_side")),
+    _g("arm_swing_si_pct", "Arm swing asymmetry", 1, _SI, unit="%", views=("left_side", "right_side")),
+    _g("foot_clearance_pct_height", "Foot clearance", 1,
+       "highest point of the swinging foot above the floor, % of height",
+       unit="% height", views=("left_side", "right_side")),
 )  # fmt: skip
 
 CATALOGUE: dict[str, MetricInfo] = {m.key: m for m in _ROWS}
@@ -400,6 +430,8 @@ def bands_from_rules(rules: Mapping[str, Any]) -> dict[str, NormalBand]:
             b = cond.get("borderline_at")
             if not key or isinstance(b, bool) or not isinstance(b, (int, float)):
                 continue
+            if cond.get("relative_to") or cond.get("field"):
+                continue  # read against another metric or another field: not a limit of the value itself
             row = CATALOGUE.get(key)
             if row is not None and row.band_rules and rid not in row.band_rules:
                 continue

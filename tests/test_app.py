@@ -65,35 +65,104 @@ def test_review_unreadable_upload_is_a_clear_error(tmp_path: Path) -> None:
     )
 
 
-def test_review_opens_a_result_folder(tmp_path: Path) -> None:
-    res = {
-        "schema_version": 1,
-        "input": {"path": "/x/clip.mp4", "duration_s": 2.0},
-        "detection": {"detection_rate": 0.9},
-        "view": {"dominant": "left_side"},
-        "metrics": {
-            "trunk_flexion_deg": {"value": 3.0, "unit": "deg", "status": "ok", "n_frames": 40},
-            "pelvic_obliquity_deg": {
-                "value": None,
-                "unit": "deg",
-                "status": "not_assessable",
-                "reason": "needs a front or back view",
-                "view_required": ["front", "back"],
-            },
+def _all_text(at: AppTest) -> str:
+    """Every visible text of the page: markdown, captions, alerts, metrics, tables, buttons."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption]
+    parts += [e.value for kind in (at.error, at.warning, at.info, at.success) for e in kind]
+    parts += [f"{m.label} {m.value}" for m in at.metric] + [b.label for b in at.button]
+    parts += [d.value.to_string() for d in at.dataframe]
+    return "\n".join(str(p) for p in parts)
+
+
+def _raw_keys(text: str) -> list[str]:
+    from posture_cam import catalogue
+
+    return [k for k in catalogue.all_keys() if k in text] + [
+        v for v in ("left_side", "right_side") if v in text
+    ]
+
+
+RESULT = {
+    "schema_version": 1,
+    "input": {"path": "/x/clip.mp4", "duration_s": 2.0},
+    "detection": {"detection_rate": 0.9},
+    "view": {"dominant": "left_side"},
+    "segments": [{"activity": "standing", "view": "left_side", "start_s": 0.2, "end_s": 2.0}],
+    "metrics": {
+        "trunk_flexion_deg": {"value": 3.04, "unit": "deg", "iqr": 0.51, "status": "ok", "n_frames": 40,
+                              "segments": [{"activity": "standing", "view": "left_side", "start_s": 0.2,
+                                            "end_s": 2.0}]},
+        "pelvic_obliquity_deg": {
+            "value": None,
+            "unit": "deg",
+            "status": "not_assessable",
+            "reason": "needs a front or back view; this recording has: standing left_side 0.2-2.0 s",
+            "view_required": ["front", "back"],
         },
-        "gait": {"walking_detected": False, "metrics": {}, "events": [], "steps": []},
-        "findings": [],
-        "warnings": [],
-    }
+    },
+    "gait": {"walking_detected": False, "reason": "no walking detected", "metrics": {}, "events": [],
+             "steps": []},
+    "findings": [
+        {"id": "lean", "title": "Leg length pattern", "status": "not_assessable",
+         "reason": "pelvic_obliquity_deg: needs a front or back view"},
+    ],
+    "warnings": [],
+}  # fmt: skip
+
+
+def _open(tmp_path: Path, res: dict = RESULT) -> AppTest:
     (tmp_path / "result.json").write_text(json.dumps(res))
     at = page("review")
     at.session_state["review_open_dir"] = str(tmp_path)
-    at.run()
+    return at.run()
+
+
+def test_review_opens_a_result_folder_in_clinical_words(tmp_path: Path) -> None:
+    at = _open(tmp_path)
     assert not at.exception
     assert at.selectbox[0].value == str(tmp_path)
-    assert any(m.label == "View detected" and m.value == "left_side" for m in at.metric)
-    frames = [d.value for d in at.dataframe]
-    assert any("needs a front or back view" in df.to_string() for df in frames)
+    assert any(m.label == "View" and m.value == "Left side" for m in at.metric)
+    # nothing could be screened: a warning that says why, never a green all-clear
+    assert not at.success
+    assert any(w.value.startswith("No screening rule could be assessed, because") for w in at.warning)
+    texts = [_all_text(at)]
+    for section in ("Measurements", "Not assessed", "Charts", "Gait", "Playback", "Downloads"):
+        at.button_group[0].set_value(section).run()
+        assert not at.exception, section
+        texts.append(_all_text(at))
+    text = "\n".join(texts)
+    assert "Trunk forward lean" in text and "3.0°" in text and "IQR 0.5°" in text
+    assert "standing 0.2-2.0 s" in text and "needs a front or back view" in text
+    assert _raw_keys(text) == [] and "None" not in text.split()
+
+
+def test_nothing_assessed_is_not_green(tmp_path: Path) -> None:
+    res = json.loads(json.dumps(RESULT))
+    res["metrics"]["trunk_flexion_deg"] = {"value": None, "unit": "deg", "status": "not_assessable",
+                                           "reason": "needs a side view"}  # fmt: skip
+    at = _open(tmp_path, res)
+    assert not at.success
+    assert any(w.value.startswith("Nothing could be assessed, because") for w in at.warning)
+
+
+def test_measurement_jumps_to_its_segment_in_playback(tmp_path: Path) -> None:
+    at = _open(tmp_path)
+    at.button_group[0].set_value("Measurements").run()
+    at.button(key="review_jump").click().run()
+    assert not at.exception
+    assert at.session_state["review_section"] == "Playback"
+    assert at.session_state["review_start"] == pytest.approx(0.2)
+
+
+def test_report_build_keeps_the_downloads_section(tmp_path: Path) -> None:
+    at = _open(tmp_path)
+    at.button_group[0].set_value("Downloads").run()
+    at.button(key="review_build").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["review_section"] == "Downloads"
+    labels = [d.label for d in at.get("download_button")]
+    assert "Download report.html" in labels and "Download report.pdf" in labels, labels
+    assert (tmp_path / "report.pdf").is_file()
 
 
 def _batch_folder(tmp_path: Path) -> Path:
@@ -135,7 +204,11 @@ def test_batch_browser_table_and_sessions(tmp_path: Path) -> None:
     assert at.info and not at.exception
     at.text_input[0].input(str(folder)).run()
     assert not at.exception and not at.error
-    assert len(at.dataframe[0].value) == 3
+    table = at.dataframe[0].value
+    assert len(table) == 3 and table["Recording"].tolist() == ["rec0.mp4", "rec1.mp4", "rec2.mp4"]
+    assert {"Subject", "Date", "Flagged", "Pelvic obliquity [°]"} <= set(table.columns)
+    assert table["Pelvic obliquity [°]"].dtype.kind == "f"  # numbers, so the column sorts numerically
+    assert _raw_keys(_all_text(at)) == [] and "None" not in _all_text(at).split()
     at.button[0].click().run()  # "Open in video review" without navigation: explains where to go
     assert at.session_state["review_open_dir"] == str(folder / "rec0")
 
@@ -143,7 +216,7 @@ def test_batch_browser_table_and_sessions(tmp_path: Path) -> None:
 def test_batch_browser_wrong_folder(tmp_path: Path) -> None:
     at = page("batch").run()
     at.text_input[0].input(str(tmp_path)).run()
-    assert "no summary.csv" in at.error[0].value
+    assert "no summary.csv" in at.error[0].value.replace("\\", "")  # markdown-escaped
 
 
 def test_webcam_page_without_server_explains(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,5 @@
-"""posture_cam.report: HTML and PDF from an analysis folder; PDF pages rendered with pdftoppm."""
+"""posture_cam.report (+ report_model, report_figures): HTML and PDF from an analysis folder; PDF pages
+rendered with pdftoppm."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture_cam import report
+from posture_cam import catalogue, report, report_figures, report_model
 from posture_cam.landmarks import Landmark
 from posture_cam.sequence import PoseSequence
 
@@ -65,11 +66,12 @@ def analysis_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i in range(T):
             bg = np.full((H, W, 3), 235, np.uint8)
             wr.write(draw_pose(bg, seq.image_px[i], seq.visibility[i]))
-    sh = seq.xy(Landmark.LEFT_SHOULDER) - seq.xy(Landmark.RIGHT_SHOULDER)
-    shoulder = np.degrees(np.arctan2(-sh[:, 1], sh[:, 0]))  # right side lower -> positive
-    lines = ["frame_index,timestamp_s,shoulder_obliquity_deg,trunk_lateral_lean_deg"]
+    hips = seq.xy(Landmark.LEFT_HIP) - seq.xy(Landmark.RIGHT_HIP)
+    pelvis = np.degrees(np.arctan2(-hips[:, 1], hips[:, 0]))  # right side lower -> positive
+    pelvis[20:26] = np.nan  # a gap: the chart must not draw across it
+    lines = ["frame_index,timestamp_s,pelvic_obliquity_deg,trunk_chord_px,trunk_lateral_lean_deg"]
     lean = np.linspace(-1, 1, T)
-    lines += [f"{i},{seq.timestamps_s[i]:.4f},{shoulder[i]:.4f},{lean[i]:.4f}" for i in range(T)]
+    lines += [f"{i},{seq.timestamps_s[i]:.4f},{pelvis[i]:.4f},140,{lean[i]:.4f}" for i in range(T)]
     (out / "metrics_timeseries.csv").write_text("\n".join(lines) + "\n")
     result = {
         "schema_version": 1,
@@ -78,9 +80,13 @@ def analysis_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "subject": {"id": "S01", "height_cm": 172.0},
         "detection": {"frames_with_person": T, "detection_rate": 1.0, "people_seen_max": 1},
         "view": {"dominant": "front", "fractions": {"front": 1.0}, "segments": []},
+        "segments": [
+            {"activity": "other", "view": "front", "start_s": 0.0, "end_s": 0.4},
+            {"activity": "standing", "view": "front", "start_s": 0.4, "end_s": T / FPS},
+        ],
         "metrics": {
-            "shoulder_obliquity_deg": {
-                "value": float(np.median(shoulder)),
+            "pelvic_obliquity_deg": {
+                "value": float(np.nanmedian(pelvis)),
                 "unit": "deg",
                 "iqr": 0.1,
                 "n_frames": T,
@@ -88,6 +94,7 @@ def analysis_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "status": "ok",
                 "reason": None,
                 "low_side": "right",
+                "segments": [{"activity": "standing", "view": "front", "start_s": 0.4, "end_s": T / FPS}],
             },
             "craniovertebral_angle_deg": {
                 "value": None,
@@ -102,11 +109,20 @@ def analysis_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "gait": {"walking_detected": False, "events": [], "steps": [], "metrics": {}},
         "findings": [
             {
-                "rule_id": "shoulder_level",
-                "title": "Uneven shoulders",
+                "id": "pelvis_level",
+                "title": "Pelvis tilted to one side",
                 "status": "borderline",
-                "summary": "The right shoulder sits lower than the left.",
-                "evidence": [{"metric": "shoulder_obliquity_deg", "value": 2.0, "unit": "deg"}],
+                "summary": "The right hip sits lower than the left.",
+                "evidence": [
+                    {
+                        "metric": "metrics.pelvic_obliquity_deg",
+                        "value": 2.0,
+                        "unit": "deg",
+                        "band": "borderline",
+                        "threshold": {"borderline_at": 1.5, "flagged_at": 2.5},
+                        "meaning": "one hip sits lower than the other",
+                    }
+                ],
                 "chain": ["pelvis", "trunk", "shoulders"],
                 "sources": ["How hip pain can cause neck pain (the kinetic chain)"],
             }
@@ -117,64 +133,81 @@ def analysis_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_tables_from_result(analysis_dir: Path) -> None:
+def visible_text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(style|img)[^>]*>.*?(</style>)?", " ", html, flags=re.S))
+
+
+def test_presentation_model(analysis_dir: Path) -> None:
     res = json.loads((analysis_dir / "result.json").read_text())
-    rows = report.metric_rows(res)
-    assert [r["key"] for r in rows] == ["shoulder_obliquity_deg"]
-    assert "low side: right" in rows[0]["note"]
-    na = report.not_assessed(res)
-    assert na == [
-        {
-            "group": "posture",
-            "metric": "Craniovertebral angle",
-            "key": "craniovertebral_angle_deg",
-            "reason": "needs a side view",
-            "view needed": "left_side, right_side",
-        }
+    m = report_model.build(res)
+    assert [r.name for r in m.posture] == ["Pelvic obliquity"]
+    row = m.posture[0]
+    assert re.fullmatch(r"-?\d+\.\d°", row.value_text) and row.band_text == "within ±1.5°"
+    assert row.in_band is False and "lower side: subject's right" in row.note
+    assert row.segments_text == "standing 0.4-2.0 s" and row.first_start_s == 0.4
+    assert [(r.name, r.reason) for r in m.missing] == [
+        ("Craniovertebral angle (estimated C7)", "needs a side view")
     ]
-    assert report.summary(res)["n_borderline"] == 1
+    assert m.missing[0].needs == "standing side-on to the camera"
+    assert m.status == "borderline" and m.n_borderline == 1
+    assert m.view_text == "front view (facing the camera)" and m.duration_text == "2.0 s"
+    ev = m.findings[0].evidence[0].text
+    assert ev.startswith("Pelvic obliquity: 2.0° (borderline; borderline at 1.5°, flagged at 2.5°)")
 
 
-def test_rule_bands_follow_direction() -> None:
-    rules = {
-        "rule": [
-            {"condition": [{"metric": "metrics.a_deg", "direction": "above", "borderline_at": 8.0}]},
-            {
-                "condition": [
-                    {"metric": "metrics.a_deg", "direction": "above", "borderline_at": 5.0},
-                    {"metric": "gait.metrics.b_pct", "direction": "abs_above", "borderline_at": 4.0},
-                    {"metric": "metrics.c_deg", "direction": "below", "borderline_at": 48.0},
-                ]
-            },
-            {
-                "condition": [
-                    {"metric": "metrics.d", "direction": "above", "borderline_at": 1.0},
-                    {"metric": "metrics.d", "direction": "below", "borderline_at": 2.0},
-                ]
-            },
-        ]
-    }
-    bands = report.rule_bands(rules)
-    assert bands == {"a_deg": (None, 5.0), "b_pct": (-4.0, 4.0), "c_deg": (48.0, None)}
+def test_nothing_assessed_is_never_an_all_clear() -> None:
+    res = {
+        "detection": {"detection_rate": 1.0},
+        "metrics": {"head_tilt_deg": {"value": None, "unit": "deg", "status": "not_assessable",
+                                      "reason": "needs a front or back view; this recording has: left_side"}},
+        "findings": [{"id": "x", "title": "X", "status": "not_assessable",
+                      "reason": "head_tilt_deg: needs a front or back view"}],
+    }  # fmt: skip
+    m = report_model.build(res)
+    assert m.status == "nothing_assessed"
+    assert m.headline.startswith("Nothing could be assessed, because ")
+    assert "needs a front or back view" in m.headline and "No flagged" not in m.headline
+    assert "head_tilt_deg" not in m.headline and "left_side" not in m.missing[0].reason
+    nobody = report_model.build({"detection": {"detection_rate": 0.0}})
+    assert nobody.headline == "Nothing could be assessed, because nobody was detected in the recording."
 
 
-def test_html_is_self_contained(analysis_dir: Path) -> None:
+def test_gaps_stay_gaps() -> None:
+    t = np.array([0.0, 0.04, 0.08, 1.0, 1.04])
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    t2, y2 = report_figures.with_gaps(t, y)
+    assert len(t2) == 6 and np.isnan(y2[3]) and 0.08 < t2[3] < 1.0
+
+
+def test_html_is_self_contained_and_uses_the_catalogue(analysis_dir: Path) -> None:
     text = report.build_html(analysis_dir)
-    assert "Uneven shoulders" in text and "needs a side view" in text and "not a diagnosis" in text
+    assert "Pelvis tilted to one side" in text and "needs a side view" in text and "not a diagnosis" in text
     assert not re.search(r"(src|href)=['\"](?!data:)", text), "external resource in the report"
     imgs = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", text)
-    assert len(imgs) >= 3, "expected key frames and a chart"
+    assert len(imgs) >= 3, "expected the timeline, a key frame and a chart"
     assert all(base64.b64decode(b)[:8] == b"\x89PNG\r\n\x1a\n" for b in imgs)
+    words = visible_text(text)
+    raw = [k for k in catalogue.CATALOGUE if k in words]
+    assert raw == [], f"raw metric keys in the report: {raw}"
+    assert "None" not in words.split() and "left_side" not in words
 
 
-def test_key_frames_show_the_overlay(analysis_dir: Path) -> None:
-    res = json.loads((analysis_dir / "result.json").read_text())
-    frames = report.key_frames(analysis_dir, res, 3)
-    assert len(frames) == 3
-    assert frames[0].t_s == 0.0 and frames[-1].t_s == pytest.approx((T - 1) / FPS)
-    # the skeleton is drawn in colour on a grey background
-    rgb = frames[1].rgb.astype(int)
-    assert (np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max(axis=2) > 40).sum() > 200
+def test_key_frame_per_finding_draws_the_measurement(analysis_dir: Path) -> None:
+    from posture_cam.result_model import Result
+
+    res = Result.load(analysis_dir)
+    model = report_model.build(res)
+    figs = report.figures(analysis_dir, res, model)
+    kfs = figs["finding_frames"]["pelvis_level"]
+    assert len(kfs) == 1 and kfs[0].key == "pelvic_obliquity_deg"
+    assert kfs[0].caption.startswith("Pelvic obliquity: ") and "°" in kfs[0].caption
+    assert 0.4 <= kfs[0].t_s <= 2.0  # from the standing segment that fed the metric
+    # the measured line (yellow) is drawn on the frame
+    rgb = kfs[0].rgb.astype(int)
+    yellow = (rgb[..., 0] > 200) & (rgb[..., 1] > 180) & (rgb[..., 2] < 80)
+    assert yellow.sum() > 30
+    assert figs["timeline"][:4] == b"\x89PNG"
+    assert [t for t, _ in figs["charts"]] == ["Pelvic obliquity"]  # not the internal trunk chord
 
 
 def test_pdf_renders(analysis_dir: Path, tmp_path: Path) -> None:
@@ -192,6 +225,11 @@ def test_pdf_renders(analysis_dir: Path, tmp_path: Path) -> None:
     first = cv2.imread(str(pages[0]))
     assert first is not None and first.shape[0] > first.shape[1]  # A4 portrait
     assert (first < 128).mean() > 0.005, "first page looks blank"
+    if shutil.which("pdftotext"):
+        txt = subprocess.run(
+            ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "Pelvic obliquity" in txt and "pelvic_obliquity_deg" not in txt
 
 
 def test_missing_result_is_a_clear_error(tmp_path: Path) -> None:
@@ -201,28 +239,29 @@ def test_missing_result_is_a_clear_error(tmp_path: Path) -> None:
         report.build_html(tmp_path)
 
 
-def test_walking_bouts_in_plain_words(analysis_dir: Path, tmp_path: Path) -> None:
-    """A treadmill bout and a backwards bout read as such in the tables, the HTML and the PDF."""
+def test_walking_bouts_and_gait_figures(analysis_dir: Path, tmp_path: Path) -> None:
+    """A treadmill bout reads as such; the gait section has foot trajectories and per-step bars."""
     from posture_cam.gait import analyze_gait
     from posture_cam.simulate.gait import Bout, GaitSpec, simulate_gait
 
     seq, truth = simulate_gait(GaitSpec(bouts=(Bout(1, 6),), treadmill=True))
     gait = analyze_gait(seq, None, view_per_frame=truth.view_per_frame).to_json()
-    rows = report.bout_rows({"gait": gait})
-    assert len(rows) == 1 and rows[0]["travel"].startswith("none (treadmill")
-    assert rows[0]["walking"] == "forwards" and rows[0]["direction"] == "to the right of the image"
+    gait = json.loads(json.dumps(gait, default=float))
+    rows = report_model.build({"gait": gait}).bouts
+    assert len(rows) == 1 and rows[0]["Travel"].startswith("none (treadmill")
+    assert rows[0]["Walking"] == "forwards" and rows[0]["Direction"] == "to the right of the image"
     back = {"gait": {"bouts": [{"start_s": 0.0, "end_s": 2.0, "view": "side", "direction": "image_left",
                                 "backwards": True, "stationary": False}]}}  # fmt: skip
-    assert report.bout_rows(back)[0] | {} == {
-        "from (s)": 0.0, "to (s)": 2.0, "view": "side", "direction": "to the left of the image",
-        "walking": "backwards", "travel": "over ground",
-    }  # fmt: skip
+    assert report_model.build(back).bouts[0]["Walking"] == "backwards"
     folder = tmp_path / "with_gait"
     shutil.copytree(analysis_dir, folder)
+    seq.save(folder / "landmarks.parquet")
     res = json.loads((folder / "result.json").read_text())
-    res["gait"] = json.loads(json.dumps(gait, default=float))
+    res["gait"] = gait
+    res["input"]["duration_s"] = float(seq.timestamps_s[-1])
     (folder / "result.json").write_text(json.dumps(res))
     html_path, pdf_path = report.write_reports(folder)
     html = html_path.read_text()
-    assert "<h2>Walking bouts</h2>" in html and "treadmill or following camera" in html
+    assert "<h3>Walking bouts</h3>" in html and "treadmill or following camera" in html
+    assert 'alt="foot trajectories"' in html and 'alt="per-step bars"' in html
     assert pdf_path.read_bytes()[:5] == b"%PDF-"

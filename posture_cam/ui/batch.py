@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from .. import report
+from .. import catalogue
 from ..export import md_escape
 from . import nav
 from .review import OPEN_KEY
@@ -38,6 +39,48 @@ def metric_columns(df: pd.DataFrame) -> list[str]:
 
     skip = set(FIXED_COLUMNS) | {"result_dir"}
     return [c for c in df.columns if c not in skip and pd.to_numeric(df[c], errors="coerce").notna().any()]
+
+
+def column_name(col: str) -> str:
+    """A summary column in words: metric columns by their catalogue name and unit."""
+    return catalogue.label(col.removeprefix("gait."))
+
+
+def browser_table(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The recordings as the browser shows them: file name, subject, date, view in words, key numbers
+    (catalogue names, units, precision) and flags; numeric columns stay numbers so they sort.
+    Columns without any value are left out. Returns (table, st.column_config)."""
+    out = pd.DataFrame(index=df.index)
+    out["Recording"] = [Path(str(p)).name if isinstance(p, str) and p else str(n)
+                        for p, n in zip(df.get("path", df["name"]), df["name"], strict=True)]  # fmt: skip
+    out["Subject"] = df.get("subject_id", pd.Series("", index=df.index)).fillna("").astype(str)
+    out["Date"] = df.get("session_date", pd.Series("", index=df.index)).fillna("").astype(str)
+    out["Status"] = df["status"].fillna("").astype(str)
+    out["View"] = [
+        catalogue.view_short(v) if isinstance(v, str) and v else "" for v in df.get("view", [None] * len(df))
+    ]
+    config: dict[str, Any] = {}
+    if "duration_s" in df:
+        out["Length [s]"] = pd.to_numeric(df["duration_s"], errors="coerce")
+        config["Length [s]"] = st.column_config.NumberColumn(format="%.1f")
+    if "detection_rate" in df:
+        out["Person found [%]"] = pd.to_numeric(df["detection_rate"], errors="coerce") * 100
+        config["Person found [%]"] = st.column_config.NumberColumn(format="%.0f")
+    for col, title in (("n_flagged", "Flagged"), ("n_borderline", "Borderline")):
+        if col in df:
+            out[title] = pd.to_numeric(df[col], errors="coerce")
+            config[title] = st.column_config.NumberColumn(format="%d")
+    if "flagged_findings" in df:
+        out["Findings"] = df["flagged_findings"].fillna("").astype(str)
+    for col in metric_columns(df):
+        row = catalogue.info(col.removeprefix("gait."))
+        title = row.label
+        out[title] = pd.to_numeric(df[col], errors="coerce")
+        config[title] = st.column_config.NumberColumn(format=f"%.{row.precision}f", help=row.sign)
+    if "error" in df:
+        out["Problem"] = df["error"].fillna("").astype(str)
+    keep = [c for c in out.columns if out[c].replace("", pd.NA).notna().any() or c in ("Recording", "Status")]
+    return out[keep], {k: v for k, v in config.items() if k in keep}
 
 
 def sessions_of(df: pd.DataFrame, subject_id: str, metric: str) -> pd.DataFrame:
@@ -69,33 +112,29 @@ def render() -> None:
     statuses = sorted(df["status"].dropna().astype(str).unique())
     shown_status = st.multiselect("Status", statuses, default=statuses, key="batch_status")
     view = df[df["status"].astype(str).isin(shown_status)]
-    cols = [
-        "name",
-        "subject_id",
-        "session_date",
-        "status",
-        "view",
-        "duration_s",
-        "detection_rate",
-        "n_flagged",
-        "n_borderline",
-        "flagged_findings",
-        "error",
-    ]
+    table, config = browser_table(view)
+    st.caption("Click a column header to sort; select a row to open that recording.")
     event = st.dataframe(
-        view[[c for c in cols if c in view.columns] + metric_columns(view)],
+        table,
         hide_index=True,
         use_container_width=True,
+        column_config=config,
         on_select="rerun",
         selection_mode="single-row",
         key="batch_table",
     )
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
-    ok_names = view.loc[view["status"] == "ok", "name"].astype(str).tolist()
+    ok = view["status"] == "ok"
+    ok_names = view.loc[ok, "name"].astype(str).tolist()
+    labels = dict(zip(view["name"].astype(str), table["Recording"], strict=True))
     pre = view.iloc[rows[0]]["name"] if rows else None
     if ok_names:
         pick = st.selectbox(
-            "Recording", ok_names, index=ok_names.index(pre) if pre in ok_names else 0, key="batch_pick"
+            "Recording",
+            ok_names,
+            index=ok_names.index(pre) if pre in ok_names else 0,
+            format_func=lambda n: f"{labels.get(n, n)} ({n})",
+            key="batch_pick",
         )
         if st.button("Open in video review", key="batch_open"):
             st.session_state[OPEN_KEY] = str(Path(folder.strip()).expanduser() / pick)
@@ -117,13 +156,16 @@ def compare_sessions(df: pd.DataFrame) -> None:
         "Metric",
         metrics,
         key="batch_metric",
-        format_func=lambda k: report.metric_label(k.removeprefix("gait.")),
+        format_func=column_name,
     )
     table = sessions_of(df, subject, metric)
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(
+        table.rename(columns={"session_date": "Date", "name": "Result folder", "value": column_name(metric)}),
+        hide_index=True,
+        use_container_width=True,
+    )
     data = table.dropna(subset=["value"])
     if len(data) >= 1:
-        unit = report.series_unit(metric.removeprefix("gait."))
         chart = (
             alt.Chart(data)
             .mark_line(point=True)
@@ -131,7 +173,7 @@ def compare_sessions(df: pd.DataFrame) -> None:
                 x=alt.X("session_date:N", title="session", sort=None),
                 y=alt.Y(
                     "value:Q",
-                    title=f"{report.metric_label(metric.removeprefix('gait.'))} [{unit}]",
+                    title=column_name(metric),
                     scale=alt.Scale(zero=False),
                 ),
                 tooltip=["name", "session_date", alt.Tooltip("value:Q", format=".2f")],
