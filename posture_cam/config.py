@@ -153,6 +153,7 @@ class GaitConfig:
     trendelenburg_min_trunk_lean_deg: float = 5.0  # compensated Trendelenburg: lean toward the stance side
     level_pelvis_max_drop_deg: float = 2.0  # ... with a pelvic drop no larger than this
     min_steps_per_side_for_symmetry: int = 2  # left/right symmetry indices need this many steps per side
+    min_steps_for_variability: int = 6  # step-time CV needs this many steps (pooled over bouts)
 
 
 @dataclass(frozen=True)

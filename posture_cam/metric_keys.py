@@ -54,6 +54,16 @@ GAIT_METRICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("trunk_lean_left_stance_deg", "deg", FRONTAL_VIEWS),
     ("trunk_lean_right_stance_deg", "deg", FRONTAL_VIEWS),
     ("trunk_lateral_sway_deg", "deg", FRONTAL_VIEWS),
+    # clinical measures of slow and pathological gait (posture_cam.gait.measures, docs/gait.md 4b)
+    ("step_time_cv_pct", "%", WALK_VIEWS),
+    ("step_length_pct_height", "% height", SIDE_VIEWS),
+    ("step_length_m", "m", SIDE_VIEWS),
+    ("base_width_pct_height", "% height", FRONTAL_VIEWS),
+    ("trunk_flexion_walking_deg", "deg", SIDE_VIEWS),
+    ("arm_swing_left_deg", "deg", SIDE_VIEWS),
+    ("arm_swing_right_deg", "deg", SIDE_VIEWS),
+    ("arm_swing_si_pct", "%", SIDE_VIEWS),
+    ("foot_clearance_pct_height", "% height", SIDE_VIEWS),
 )
 GAIT_METRIC_KEYS: tuple[str, ...] = tuple(k for k, _, _ in GAIT_METRICS)
 

@@ -26,7 +26,7 @@ import numpy as np
 from ..config import Config, GaitConfig
 from ..errors import InvalidSequenceError
 from ..landmarks import Landmark
-from ..measurement import FRONTAL_VIEWS, SIDE_VIEWS, MetricResult
+from ..measurement import SIDE_VIEWS, MetricResult
 from ..metric_keys import GAIT_METRICS, WALK_VIEWS
 from ..sequence import PoseSequence
 from ._signals import leg_array, leg_visibility, view_family
@@ -39,6 +39,7 @@ from .events import (
     ZeniInput,
 )
 from .frontal import frontal_metrics, frontal_not_assessable, pelvic_obliquity_deg, trunk_lateral_lean_deg
+from .measures import BoutFrames, add_shortfall, clinical_measures, per_bout_summary
 from .parameters import Step, StepParameters, symmetry_index_pct, temporal_metrics
 from .segmentation import WalkingBout, segments_json
 
@@ -66,6 +67,7 @@ class GaitReport:
     frame_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     reason: str | None = None
     side_label_agreement: float | None = None  # share of side-view heel strikes whose leg label fit
+    bout_metrics: list[dict[str, Any]] = field(default_factory=list)  # per bout, see per_bout_summary
 
     def to_json(self) -> dict[str, Any]:
         fi = self.frame_index
@@ -78,7 +80,13 @@ class GaitReport:
             "walking_detected": bool(self.walking_detected),
             "view": self.view,
             "reason": self.reason,
-            "bouts": [b.to_json(self.timestamps_s, fi) for b in self.bouts],
+            "bouts": [
+                {
+                    **b.to_json(self.timestamps_s, fi),
+                    **(self.bout_metrics[i] if i < len(self.bout_metrics) else {}),
+                }
+                for i, b in enumerate(self.bouts)
+            ],
             "segments": self.segments,
             "events": [e.to_json(fi) for e in self.events],
             "steps": [s.to_json(fi) for s in self.steps],
@@ -159,6 +167,7 @@ def analyze_gait(
         return GaitReport(False, None, metrics=_all_not_assessable(reason), reason=reason, **empty)  # type: ignore[arg-type]
     rate = prep.sampling_rate_hz
     fam = view_family(views)
+    fam[views == "oblique"] = "oblique"
     h_est = prep.body_height_px
     legs = leg_array(seq)  # leg swaps were repaired in the prepare stage
     vis = leg_visibility(seq)
@@ -186,6 +195,9 @@ def analyze_gait(
                     b.direction,
                     s,
                     b_i,
+                    heel_y=legs[s:e, :, 3, 1],
+                    toe_y=legs[s:e, :, 4, 1],
+                    body_height_px=h_est[s:e],
                 ),
                 sampling_rate_hz=rate,
             )
@@ -200,7 +212,18 @@ def analyze_gait(
             )
             facing_camera = _mode_str(views[s:e]) == "front"
             backwards = facing_camera != (b.direction > 0)
-        bouts.append(WalkingBout(s, e, b.direction, b.view_family, bool(backwards), b.stationary))
+        bouts.append(
+            WalkingBout(
+                s,
+                e,
+                b.direction,
+                b.view_family,
+                bool(backwards),
+                b.stationary,
+                reason=b.reason,
+                view_label=_mode_str(views[s:e]),
+            )
+        )
         events.extend(det.events_)
     events = (
         PlausibilityChecker(min_step_time_s=cfg.min_step_time_s, max_step_time_s=cfg.max_step_time_s)
@@ -237,7 +260,9 @@ def analyze_gait(
         )
     family = _mode_str(fam[walk_frames])
     h_scale = _height_for_lengths(body_height_px, h_est, n)
-    side = family == "side"
+    side_bouts = {i for i, b in enumerate(bouts) if b.view_family == "side"}
+    frontal_bouts = {i for i, b in enumerate(bouts) if b.view_family == "frontal"}
+    side = bool(side_bouts)
     steps = (
         StepParameters(min_step_time_s=cfg.min_step_time_s, max_step_time_s=cfg.max_step_time_s)
         .detect(
@@ -249,7 +274,14 @@ def analyze_gait(
         )
         .steps_
     )
-    walk_views = SIDE_VIEWS if side else FRONTAL_VIEWS
+    # step length is measured along the image x: only in side-view bouts
+    nan = float("nan")
+    steps = [
+        s_
+        if s_.bout in side_bouts
+        else dataclasses.replace(s_, step_length_px=nan, step_length_pct_height=nan, step_length_m=nan)
+        for s_ in steps
+    ]
     metrics = temporal_metrics(
         steps,
         views=WALK_VIEWS,
@@ -258,32 +290,59 @@ def analyze_gait(
         px_per_m=px_per_m if side else None,
         min_per_side_for_si=cfg.min_steps_per_side_for_symmetry,
     )
-    metrics["gait_speed_m_per_s"] = _gait_speed(bouts, mid_hip, seq.timestamps_s, px_per_m, side)
-    if family == "frontal":
-        _note_frontal_phase_bias(metrics)
+    _name_sides(metrics)
+    side_walk = [b for i, b in enumerate(bouts) if i in side_bouts]
+    metrics["gait_speed_m_per_s"] = _gait_speed(side_walk, mid_hip, seq.timestamps_s, px_per_m, side)
+    if frontal_bouts:
+        if not side:
+            _note_frontal_phase_bias(metrics)
         obl = pelvic_obliquity_deg(legs[:, 0, 0], legs[:, 1, 0])
         lean = trunk_lateral_lean_deg(
             legs[:, 0, 0], legs[:, 1, 0], seq.xy(L.LEFT_SHOULDER), seq.xy(L.RIGHT_SHOULDER)
         )
         metrics.update(
             frontal_metrics(
-                events,
+                [ev for ev in events if ev.bout in frontal_bouts],
                 obliquity_deg=obl,
                 lean_deg=lean,
-                bouts=[(b.start, b.stop) for b in bouts],
+                bouts=[(b.start, b.stop) for i, b in enumerate(bouts) if i in frontal_bouts],
                 min_steps=cfg.min_steps,
                 min_trunk_lean_deg=cfg.trendelenburg_min_trunk_lean_deg,
                 max_level_pelvis_drop_deg=cfg.level_pelvis_max_drop_deg,
             )
         )
     else:
+        seen = _FAMILY_WORDS.get(str(family), "another view")
         metrics.update(
-            frontal_not_assessable(f"needs a front or back view (walking was filmed from the {family})")
+            frontal_not_assessable(f"needs walking filmed from the front or back (it was filmed from {seen})")
         )
-    del walk_views
+    bf = _bout_frames(bouts)
+    metrics.update(
+        clinical_measures(
+            seq, legs, events, steps, h_scale, fam, bf, cfg=cfg, px_per_m=px_per_m, rate_hz=rate
+        )
+    )
+    walked_s = sum(b.stop - b.start for b in bouts) / rate
+    cad = metrics["cadence_steps_per_min"]
+    add_shortfall(
+        metrics,
+        n_steps=len(steps),
+        cadence_steps_per_min=cad.number if cad.ok else None,
+        walked_s=walked_s,
+    )
+    bout_metrics = [per_bout_summary(steps, b_i, bouts[b_i], rate) for b_i in range(len(bouts))]
     ordered = {k: metrics[k] for k, _, _ in METRIC_KEYS if k in metrics}
     ordered.update({k: v for k, v in metrics.items() if k not in ordered})
-    return GaitReport(True, view, bouts=bouts, events=events, steps=steps, metrics=ordered, **common)
+    return GaitReport(
+        True,
+        view,
+        bouts=bouts,
+        events=events,
+        steps=steps,
+        metrics=ordered,
+        bout_metrics=bout_metrics,
+        **common,
+    )
 
 
 #: Front/back view: toe off (walking towards the camera) or heel strike (walking away) is found late /
@@ -309,6 +368,39 @@ def _note_frontal_phase_bias(metrics: dict[str, MetricResult]) -> None:
         m = metrics.get(key)
         if m is not None and m.ok:
             metrics[key] = dataclasses.replace(m, extra={**m.extra, "note": FRONTAL_PHASE_NOTE})
+
+
+_FAMILY_WORDS = {"side": "the side", "oblique": "an oblique angle", "frontal": "the front or back"}
+
+
+def _bout_frames(bouts: list[WalkingBout]) -> list[BoutFrames]:
+    """The measures' view of the bouts: side-view facing in the image (+1 right) from the direction
+    of travel and whether the subject walked backwards."""
+    out = []
+    for i, b in enumerate(bouts):
+        facing = 0
+        if b.view_family in ("side", "oblique"):
+            facing = b.direction * (-1 if b.backwards else 1)
+        out.append(BoutFrames(b.start, b.stop, b.view_family, facing, i))
+    return out
+
+
+def _name_sides(metrics: dict[str, MetricResult]) -> None:
+    """Name the side the left/right asymmetries point to, in the ``side`` extra the rules pass on
+    (in place): stance and step time = the side with the SHORTER value (the leg the walker spends
+    less time on / hurries off: the affected or painful side in a limp), swing time = the LONGER."""
+    for key, pick in (("stance_time_si_pct", "shorter"), ("step_time_si_pct", "shorter"),
+                      ("swing_time_si_pct", "longer"), ("step_length_si_pct", "shorter")):  # fmt: skip
+        m = metrics.get(key)
+        if m is None or not m.ok or m.number == 0:
+            continue
+        right_larger = m.number > 0
+        side = (
+            ("left" if right_larger else "right")
+            if pick == "shorter"
+            else ("right" if right_larger else "left")
+        )
+        metrics[key] = dataclasses.replace(m, extra={**m.extra, "side": side, "side_is": f"the {pick} side"})
 
 
 def _mode_str(values: np.ndarray) -> str | None:

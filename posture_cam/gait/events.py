@@ -136,6 +136,12 @@ class ZeniInput:
     direction: int
     offset: int = 0  # position of the first frame in the whole sequence
     bout: int = 0
+    #: optional (T, 2) heel and toe image y (px, down) and (T,) body height (px): with them, each
+    #: contact is refined to the frame the foot's lowest point reaches the ground (see
+    #: :func:`refine_contact`), which a flat-foot or toe-first landing reaches after Zeni's extremum
+    heel_y: np.ndarray | None = None
+    toe_y: np.ndarray | None = None
+    body_height_px: np.ndarray | None = None
 
 
 class ZeniEventDetector:
@@ -170,6 +176,15 @@ class ZeniEventDetector:
             for pos, conf in _extrema(env, min_dist, self.min_prominence_fraction):
                 i = min(int(round(pos)), len(env) - 1)
                 vote = int(np.nanargmax(rel[i])) if np.isfinite(rel[i]).any() else -1
+                if typ == "heel_strike" and vote >= 0 and data.heel_y is not None and data.toe_y is not None:
+                    low = np.fmax(data.heel_y[:, vote], data.toe_y[:, vote])  # the foot's lowest point
+                    h = data.body_height_px
+                    pos = refine_contact(
+                        low,
+                        pos,
+                        sampling_rate_hz,
+                        tolerance_px=0.008 * float(np.nanmedian(h)) if h is not None else 2.5,
+                    )
                 vis = data.visibility[i]
                 v = float(np.nanmin(vis)) if np.isfinite(vis).any() else 0.5
                 found.append((pos, typ, conf * float(np.clip(v, 0, 1)), vote))
@@ -214,6 +229,48 @@ class ZeniEventDetector:
             )
         self.events_ = sorted(events, key=lambda e: e.time_s)
         return self
+
+
+def refine_contact(
+    lowest_y: np.ndarray,
+    pos: float,
+    rate_hz: float,
+    *,
+    tolerance_px: float,
+    after_s: float = 0.2,
+) -> float:
+    """Contact time (sub-frame position) of a foot whose lowest point (max of heel and toe image y,
+    y down) is ``lowest_y`` (T,), near Zeni's estimate ``pos``.
+
+    The ground level is the foot's median lowest point in early-to-mid stance (0.1-0.35 s after
+    ``pos``); when the foot is still above that at ``pos``, contact is where its lowest point first
+    comes within ``tolerance_px`` of it, up to ``after_s`` later (never earlier). Zeni's extremum
+    (foot furthest ahead of the pelvis) coincides with a heel strike, but a flat-foot or toe-first
+    landing (hemiplegic, parkinsonian) still travels down after the foot stops advancing: measured
+    on the GAITSIM hemiplegic walker, Zeni alone put the affected foot's flat landings 2-4 frames
+    early. When the foot was not lifted clearly before (a shuffle: less than two tolerances), or no
+    crossing is found, ``pos`` is returned unchanged."""
+    n = lowest_y.size
+    i0 = int(round(pos))
+    a, b = int(round(0.1 * rate_hz)), max(int(round(0.35 * rate_hz)), int(round(0.1 * rate_hz)) + 2)
+    stance = lowest_y[min(n, i0 + a) : min(n, i0 + b)]
+    before = lowest_y[max(0, i0 - int(round(0.2 * rate_hz))) : i0 + 1]
+    if np.isfinite(stance).sum() < 2 or not np.isfinite(before).any():
+        return pos
+    ground = float(np.nanmedian(stance))
+    if ground - float(np.nanmin(before)) < 2 * tolerance_px:
+        return pos
+    thr = ground - tolerance_px
+    if not np.isfinite(lowest_y[min(i0, n - 1)]) or lowest_y[min(i0, n - 1)] >= thr:
+        return pos  # already down at Zeni's extremum (a heel strike): keep it
+    hi = min(n - 1, i0 + int(round(after_s * rate_hz)))
+    for j in range(max(1, i0 + 1), hi + 1):
+        y0, y1 = lowest_y[j - 1], lowest_y[j]
+        if np.isfinite(y1) and y1 >= thr:
+            if np.isfinite(y0) and y0 < thr and y1 != y0:
+                return max(pos, float(j - 1 + (thr - y0) / (y1 - y0)))
+            return max(pos, float(j))
+    return pos
 
 
 def _assign_alternating(

@@ -20,6 +20,7 @@ towards the camera), must last ``stationary_min_duration_s`` (longer than a turn
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class WalkingBout:
     backwards: bool = False
     stationary: bool = False  # the legs walk but the body does not travel (treadmill, following camera)
     reason: str = ""  # why these frames are walking, in plain words (evidence and view changes)
+    view_label: str | None = None  # most common posture_cam view label in the bout
 
     def to_json(self, timestamps_s: np.ndarray, frame_index: np.ndarray) -> dict[str, object]:
         if self.view_family in ("side", "oblique"):
@@ -65,6 +67,7 @@ class WalkingBout:
             "start_s": round(float(timestamps_s[self.start]), 4),
             "end_s": round(float(timestamps_s[self.stop - 1]), 4),
             "view": self.view_family,
+            "view_label": self.view_label,
             "direction": d,
             "backwards": bool(self.backwards),
             "stationary": bool(self.stationary),
@@ -651,4 +654,5 @@ def find_walking(
         SegmentationInput(mid_hip, h, fam, feet, facing_per_frame(legs, fam, v)),
         sampling_rate_hz=sampling_rate_hz,
     )
-    return WalkingSegmentation(det.bouts_, det.standing_, det.turning_, det.progression_, det.stepping_)
+    bouts = [dataclasses.replace(b, view_label=str(_mode(v[b.start : b.stop]))) for b in det.bouts_]
+    return WalkingSegmentation(bouts, det.standing_, det.turning_, det.progression_, det.stepping_)
