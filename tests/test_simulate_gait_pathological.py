@@ -464,3 +464,15 @@ def test_tracker_smoothing_lags_by_its_time_constant():
     assert np.mean(np.abs(b[i] - shifted)) < np.mean(np.abs(b[i] - a[i])) / 3
     with pytest.raises(ValueError, match="smoothing_frames"):
         RecordingSpec(smoothing_frames=-1.0)
+
+
+def test_toe_first_landing_touches_with_the_toe_then_rolls_flat():
+    seq, tr = simulate_recording(recording("hemiplegic", noise_px=0.0, landing_right="toe"))
+    heel, toe = _pts(tr, "RIGHT_HEEL")[:, 1], _pts(tr, "RIGHT_FOOT_INDEX")[:, 1]
+    contacts = tr.contacts("right")
+    assert contacts and all(e.landing == "toe" for e in contacts)
+    for e in contacts:
+        i = int(np.ceil(e.time_s * seq.fps))
+        assert toe[i] < FLOOR_M + 0.004 and heel[i] > toe[i] + 0.01  # toe down, heel up
+        j = i + int(0.2 * seq.fps)  # rolled flat within the rocker (0.12 s)
+        assert abs(heel[j] - toe[j]) < 1e-6 and tr.on_ground["right"][j]
