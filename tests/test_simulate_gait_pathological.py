@@ -17,6 +17,7 @@ from posture_cam.landmarks import Landmark as L
 from posture_cam.sequence import PoseSequence
 from posture_cam.simulate.gait_recording import (
     GAIT_TYPES,
+    MODEL_ERROR_PCT,
     CameraSpec,
     RecordingSpec,
     RecordingTruth,
@@ -476,3 +477,18 @@ def test_toe_first_landing_touches_with_the_toe_then_rolls_flat():
         assert toe[i] < FLOOR_M + 0.004 and heel[i] > toe[i] + 0.01  # toe down, heel up
         j = i + int(0.2 * seq.fps)  # rolled flat within the rocker (0.12 s)
         assert abs(heel[j] - toe[j]) < 1e-6 and tr.on_ground["right"][j]
+
+
+def test_model_error_has_the_measured_size_and_correlation():
+    base = recording("hemiplegic", noise_px=0.0)
+    a = np.asarray(simulate_recording(base)[0].image_px)[..., :2]
+    seq, tr = simulate_recording(RecordingSpec(**{**base.__dict__, "correlated_noise_scale": 1.0}))
+    e = (np.asarray(seq.image_px)[..., :2] - a) / tr.body_height_px[:, None, None] * 100.0
+    for lm, (sx, sy) in ((L.RIGHT_ANKLE, MODEL_ERROR_PCT["ANKLE"]), (L.LEFT_HIP, MODEL_ERROR_PCT["HIP"])):
+        assert np.std(e[:, lm, 0]) == pytest.approx(sx, rel=0.1)
+        assert np.std(e[:, lm, 1]) == pytest.approx(sy, rel=0.1)
+    x = e[:, L.RIGHT_ANKLE, 0]
+    lag1 = np.corrcoef(x[:-1], x[1:])[0, 1]
+    lag4 = np.corrcoef(x[:-4], x[4:])[0, 1]
+    assert 0.75 <= lag1 <= 0.95 and lag4 < 0.35
+    assert np.std(e[:, L.NOSE, 0]) == pytest.approx(1.0, rel=0.1)

@@ -339,21 +339,22 @@ class RecordingSpec:
     swap_rate_per_s: float = 0.0  # left/right leg labels exchanged, spans of 0.15-1.0 s, in side-on frames
     dropout_rate: float = 0.0  # fraction of frames with no detection (NaN), in runs of 1-3 frames
     smoothing_frames: float = 0.0  # tracker lag: causal exponential smoothing, time constant in frames
+    correlated_noise_scale: float = 0.0  # x the pose-model error table MODEL_ERROR_PCT (1 = as measured)
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if (
-            min(
-                self.noise_px,
-                self.far_side_noise_px,
-                self.swap_rate_per_s,
-                self.dropout_rate,
-                self.smoothing_frames,
-            )
-            < 0
-        ):
+        faults = (
+            self.noise_px,
+            self.far_side_noise_px,
+            self.swap_rate_per_s,
+            self.dropout_rate,
+            self.smoothing_frames,
+            self.correlated_noise_scale,
+        )
+        if min(faults) < 0:
             raise ValueError(
-                "noise_px, far_side_noise_px, swap_rate_per_s, dropout_rate, smoothing_frames: expected >= 0"
+                "noise_px, far_side_noise_px, swap_rate_per_s, dropout_rate, smoothing_frames, "
+                f"correlated_noise_scale: expected >= 0, got {faults}"
             )
         if not 0.0 <= self.far_leg_collapse <= 1.0:
             raise ValueError(f"far_leg_collapse: expected 0..1, got {self.far_leg_collapse}")
@@ -964,6 +965,9 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
     for a, b in LEG_CHAINS:
         img[swapped, a], img[swapped, b] = img[swapped, b].copy(), img[swapped, a].copy()
         vis[swapped, a], vis[swapped, b] = vis[swapped, b].copy(), vis[swapped, a].copy()
+    if spec.correlated_noise_scale > 0:
+        body_px = f * spec.walker.height_m / pelvis_depth
+        img = img + spec.correlated_noise_scale * _model_error_px(rng, n, fps, body_px)
     if spec.smoothing_frames > 0:  # a causal filter like a tracker's: lags and rounds the corners
         a = 1.0 - np.exp(-1.0 / spec.smoothing_frames)
         for i in range(1, n):
@@ -1044,6 +1048,36 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
     )
     truth.metrics = _metrics(truth, plan, st)
     return seq, truth
+
+
+#: Pose-model error, SD in % of body height (image x, image y), measured as MediaPipe (posture_cam.extract)
+#: minus the exact projected joints on a rendered hemiplegic walk (synth.gait.render_recording, 640x360,
+#: person 149 px, side view, 195 frames): ankles/heels/toes x 3.2-3.3, y 1.0-1.4; knees 2.6 / 1.4;
+#: hips 0.9 / 0.7; autocorrelation 0.78 / 0.6 / 0.2 at 1 / 2 / 4 frames (24 fps). Other landmarks: 1 %.
+MODEL_ERROR_PCT: dict[str, tuple[float, float]] = {
+    "ANKLE": (3.3, 1.2),
+    "HEEL": (3.3, 1.2),
+    "FOOT_INDEX": (3.3, 1.2),
+    "KNEE": (2.6, 1.4),
+    "HIP": (0.9, 0.7),
+}
+MODEL_ERROR_CORR_S = 1.4 / 24.0  # Gaussian smoothing of white noise giving the measured autocorrelation
+
+
+def _model_error_px(rng: np.random.Generator, n: int, fps: float, body_h_px: np.ndarray) -> np.ndarray:
+    """(n, 33, 2) temporally correlated landmark errors with the SDs of :data:`MODEL_ERROR_PCT`."""
+    from scipy.ndimage import gaussian_filter1d
+
+    white = rng.normal(0.0, 1.0, (n, N_LANDMARKS, 2))
+    sigma = MODEL_ERROR_CORR_S * fps
+    smooth = gaussian_filter1d(white, sigma, axis=0, mode="nearest") if sigma > 0.3 else white
+    smooth /= np.maximum(smooth.std(axis=0, keepdims=True), 1e-9)
+    sd = np.ones((N_LANDMARKS, 2))
+    for lm in L:
+        part = lm.name.split("_", 1)[-1]
+        if lm.name.startswith(("LEFT_", "RIGHT_")) and part in MODEL_ERROR_PCT:
+            sd[int(lm)] = MODEL_ERROR_PCT[part]
+    return smooth * sd[None] / 100.0 * body_h_px[:, None, None]
 
 
 def _spans(
@@ -1280,9 +1314,10 @@ def recording(
     ``clinic``: three shorter bouts - across (side view), a 135-degree turn, obliquely towards the
     camera, standing and talking, a 180-degree turn, away on a path curving back to a side view (the
     view changes within the bout) - then standing.
-    ``realistic`` adds BlazePose-like faults: 2 px noise, 5 px more on the far side, the far leg
-    drawn 30 % towards the near one, leg-label swaps (0.15/s in side-on frames), 1 % dropped frames,
-    a tracker lag of 1 frame (causal exponential smoothing).
+    ``realistic`` adds pose-model faults as measured on a rendered walk (:data:`MODEL_ERROR_PCT`):
+    temporally correlated errors (feet 3.3 % of body height horizontally), the far leg drawn 10 %
+    towards the near one, 2 px more noise on the far side, leg-label swaps (0.15/s in side-on frames)
+    and 1 % dropped frames; no tracker lag (none was measured).
     """
     w = walker(gait_type, affected_side=affected_side, **walker_overrides)
     layout = layout or DEFAULT_LAYOUT[gait_type]
@@ -1334,12 +1369,12 @@ def recording(
         phases=phases,
         camera=cam,
         fps=fps,
-        noise_px=max(noise_px, 2.0) if realistic else noise_px,
-        far_side_noise_px=5.0 if realistic else 0.0,
-        far_leg_collapse=0.3 if realistic else 0.0,
+        noise_px=noise_px,
+        far_side_noise_px=2.0 if realistic else 0.0,
+        far_leg_collapse=0.1 if realistic else 0.0,
         swap_rate_per_s=0.15 if realistic else 0.0,
         dropout_rate=0.01 if realistic else 0.0,
-        smoothing_frames=1.0 if realistic else 0.0,
+        correlated_noise_scale=1.0 if realistic else 0.0,
         seed=seed,
         start_xz_m=start,
         start_heading_deg=heading,
@@ -1375,6 +1410,7 @@ __all__: Sequence[str] = (
     "ContactScore",
     "GAIT_TYPES",
     "LAYOUTS",
+    "MODEL_ERROR_PCT",
     "PHASES",
     "RecordingSpec",
     "RecordingTruth",
