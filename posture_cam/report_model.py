@@ -274,7 +274,7 @@ def evidence_line(ev: Any) -> EvidenceLine:
     band = BAND_WORDS.get(str(ev.band), humanize(ev.band)) if ev.band else ""
     detail = "; ".join(x for x in (band, limits) if x)
     text = f"{row.name}: {shown}" + (f" ({detail})" if detail else "")
-    if ev.meaning and ev.band in ("flagged", "borderline"):
+    if ev.meaning and ev.band in ("flagged", "borderline", "uncertain"):  # uncertain: why less sure
         text += f": {ev.meaning}"
     if ev.value is None and ev.reason:
         text += f": {humanize(ev.reason)}"
