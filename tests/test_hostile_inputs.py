@@ -102,6 +102,12 @@ def test_batch_with_a_non_utf8_file_name_runs_to_the_end(tmp_path: Path) -> None
 
     with History(out / "history.sqlite", read_only=True) as h:
         assert len(h.recordings()) == 2
+    from posture_cam import report
+
+    ok = out / summary.loc[summary["status"] == "ok", "name"].iloc[0]
+    assert json.loads((ok / "result.json").read_text())["input"]["path"].endswith("Zo\\xeb-\\xff.mp4")
+    html, pdf = report.write_reports(ok)  # failed the same way before (UnicodeEncodeError)
+    assert html.stat().st_size > 0 and pdf.stat().st_size > 0
 
 
 def test_batch_refuses_fifo_and_char_device_without_hanging(tmp_path: Path) -> None:

@@ -349,9 +349,11 @@ class BatchRunner:
         try:
             outcome: Outcome = fut.result()
         except Exception as exc:  # the worker process died (crash, out of memory) or was lost
-            if self._retry(fn, task, state, attempt):
+            next_attempt = self._next_attempt(task, state, attempt)
+            if next_attempt is not None:
                 self.ex.restart()
                 self._resubmit_broken()
+                self._submit(fn, task, state, next_attempt)
                 return
             outcome = Outcome(
                 state.rec.name,
@@ -393,8 +395,8 @@ class BatchRunner:
         result = json.loads((self.out / state.rec.name / "result.json").read_text(encoding="utf-8"))
         self._record(state, result, reused=False, progress=step)
 
-    def _retry(self, fn: Callable[[Any], Outcome], task: Any, state: _RecState, attempt: int) -> bool:
-        """Resubmit a task whose worker died; False when it has used up its attempts.
+    def _next_attempt(self, task: Any, state: _RecState, attempt: int) -> int | None:
+        """The attempt number to resubmit a task whose worker died with, or None when it is used up.
 
         A task that never started (no started marker: it was queued, or its worker died before it
         began) is resubmitted without using an attempt (up to a bound, in case a worker cannot even
@@ -406,21 +408,22 @@ class BatchRunner:
             used = self._free_retries.get(ident, 0)
             if used < _FREE_RETRIES:
                 self._free_retries[ident] = used + 1
-                self._submit(fn, task, state, attempt)
-                return True
+                return attempt
         if attempt < self.opt.max_attempts:
             marker.unlink(missing_ok=True)
-            self._submit(fn, task, state, attempt + 1)
-            return True
-        return False
+            return attempt + 1
+        return None
 
     def _resubmit_broken(self) -> None:
         """After a pool restart, every other in-flight future is broken too: submit them again."""
         for fut, (fn, task, state, attempt) in list(self._in_flight.items()):
-            if fut.done() and fut.exception() is not None:
+            if not fut.done() or not (fut.cancelled() or fut.exception() is not None):
+                continue
+            next_attempt = self._next_attempt(task, state, attempt)
+            if next_attempt is not None:
                 del self._in_flight[fut]
-                if not self._retry(fn, task, state, attempt):
-                    self._in_flight[fut] = (fn, task, state, attempt)  # collected (and failed) next
+                self._submit(fn, task, state, next_attempt)
+            # else: left in flight; collected next and recorded as failed
 
     # ------------------------------------------------------------------ bookkeeping
     def _record(

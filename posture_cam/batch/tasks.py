@@ -36,6 +36,7 @@ from typing import Any
 
 from ..config import Config
 from ..errors import BatchAbandonedError, PostureCamError, translate
+from ..paths import display_path
 from ..sequence import PoseSequence, atomic_write_text
 from .chunking import ChunkPlan, first_mismatch, stitch
 from .inputs import Recording
@@ -455,7 +456,7 @@ def write_error(
         Path(work_dir) / "error.json",
         json.dumps(
             {
-                "path": rec.path,
+                "path": display_path(rec.path),
                 "error": outcome.error,
                 "error_type": outcome.error_type,
                 "input_sha256": input_sha256,
