@@ -34,6 +34,7 @@ from .config import Config
 from .errors import NoPersonDetectedError, OutputError
 from .measurement import MetricResult
 from .outputs import Staging
+from .paths import display_path
 from .sequence import PoseSequence, atomic_write_text
 
 SCHEMA_VERSION = 1
@@ -121,7 +122,7 @@ def _input_section(info: Any, seq: PoseSequence) -> dict[str, Any]:
             "source": "frames",
         }
     return {
-        "path": str(info.path),
+        "path": display_path(info.path),  # text: bytes of a non-UTF-8 name appear as \\xNN
         "sha256": info.sha256,
         "frames": int(seq.n_frames),
         "fps": round(float(info.fps), 4),
