@@ -1,14 +1,22 @@
 """Frames in, one subject's :class:`~posture_cam.sequence.PoseSequence` out.
 
-:func:`extract_sequence` runs one MediaPipe Pose Landmarker (VIDEO mode, up to ``num_poses`` people)
-over a stream of upright frames, lets :class:`~posture_cam.tracking.SubjectTracker` pick the subject in
-each frame, and stores only that person's landmarks. Streaming: frames are consumed one at a time and
-dropped; memory grows only by the landmark arrays (about 1 KB per frame). Frames without the subject
-become NaN rows (never dropped), and ``people_count`` records how many people the detector saw.
+:func:`extract_sequence` follows the subject with a one-person MediaPipe Pose Landmarker (VIDEO mode:
+it tracks the person from the previous frame's region and runs its person detector only when the track
+is lost, the cost of a bare MediaPipe loop) and looks for everyone else with a second, multi-person
+landmarker (``num_poses`` people) at a detection frequency: every ``people_detection_interval_s``, and
+at once when the subject is lost, jumps, fades, or someone is near it (:class:`~posture_cam.tracking.
+PeopleCheck`). :class:`~posture_cam.tracking.SubjectTracker` picks the subject among the people of each
+frame, so a bystander walking in or across is never followed. ``people_detection_interval_s = 0`` (or
+``running_mode="image"``) runs the multi-person landmarker alone on every frame, as before issue 15.
+
+Streaming: frames are consumed one at a time and dropped; memory grows only by the landmark arrays
+(about 1 KB per frame). Frames without the subject become NaN rows (never dropped); ``people_count``
+records how many people the last multi-person pass saw (at least the one followed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
@@ -19,7 +27,7 @@ from .config import ExtractionConfig
 from .errors import EmptyVideoError, InvalidFrameError, NoPersonDetectedError
 from .landmarks import N_LANDMARKS, Landmark
 from .sequence import PoseSequence
-from .tracking import PoseCandidate, SubjectTracker
+from .tracking import PeopleCheck, PoseCandidate, SubjectTracker, merge_followed
 
 ProgressFn = Callable[[int, "int | None"], None]
 FrameHook = Callable[[Any, "PoseCandidate | None"], None]
@@ -208,10 +216,23 @@ def extract_sequence(
     people = _Growable((), np.int16, 0)
     outline = _Growable((), np.float32, np.nan)
     timestamp_fixes = 0
-    with (
-        PoseLandmarkerAdapter.from_config(model_path, cfg, running_mode=running_mode) as adapter,
-        _OutlineSampler(model_path, cfg) as outliner,
-    ):
+    scheduled = running_mode != "image" and cfg.num_poses > 1 and cfg.people_detection_interval_s > 0
+    check = PeopleCheck(
+        cfg.people_detection_interval_s, cfg.people_nearby_body_heights, cfg.people_check_below_presence
+    )
+    reasons: dict[str, int] = {}
+    restarts = 0
+    people_seen = 0  # distinct people in the last multi-person pass
+    with contextlib.ExitStack() as stack:
+        # `main` follows the subject (one person) when scheduled, else looks for everyone every frame
+        main = stack.enter_context(
+            PoseLandmarkerAdapter.from_config(
+                model_path, cfg, running_mode=running_mode, num_poses=1 if scheduled else cfg.num_poses
+            )
+        )
+        multi: Any = None  # the multi-person landmarker, created on its first pass
+        multi_t = -np.inf  # time of its last pass
+        outliner = stack.enter_context(_OutlineSampler(model_path, cfg))
         last_t = -np.inf
         for frame in frames:
             rgb = frame.rgb
@@ -228,8 +249,47 @@ def extract_sequence(
                 t = last_t + 1e-6
                 timestamp_fixes += 1
             last_t = t
-            candidates = adapter.detect(rgb, t * 1000.0)
-            chosen = tracker.update(candidates, t)
+            if not scheduled:
+                candidates = main.detect(rgb, t * 1000.0)
+                chosen = tracker.update(candidates, t)
+                people_seen = tracker.people_
+            else:
+                single: list[PoseCandidate] | None = None
+                if check.run_single(t):
+                    if check.restart_single:  # it was following someone else: start afresh
+                        main.close()
+                        main = stack.enter_context(
+                            PoseLandmarkerAdapter.from_config(
+                                model_path, cfg, running_mode=running_mode, num_poses=1
+                            )
+                        )
+                        check.restarted()
+                        restarts += 1
+                    single = main.detect(rgb, t * 1000.0)
+                why = check.reason(tracker, single, t)
+                if why is None:
+                    assert single is not None  # reason() is never None when the single pass did not run
+                    candidates = single
+                    chosen = tracker.update(candidates, t)
+                    check.followed(chosen is not None)
+                    people_seen = max(people_seen, len(candidates))
+                else:
+                    reasons[why] = reasons.get(why, 0) + 1
+                    if multi is None:
+                        multi = stack.enter_context(
+                            PoseLandmarkerAdapter.from_config(model_path, cfg, running_mode=running_mode)
+                        )
+                    # VIDEO mode keeps the people of the last pass (their regions are tried again, so a
+                    # person found once is not lost to one missed detection); after a gap, the stale
+                    # region of a walking subject gives a shifted duplicate: matched loosely then
+                    stale = t - multi_t > 1.5 / max(fps, 1e-3)
+                    multi_t = t
+                    candidates, single_at = merge_followed(
+                        multi.detect(rgb, t * 1000.0), single or [], loose=stale
+                    )
+                    chosen = tracker.update(candidates, t)
+                    people_seen = tracker.people_
+                    check.checked(t, single, chosen is not None and chosen == single_at)
             cand = candidates[chosen] if chosen is not None else None
             if cand is not None:
                 img.append(cand.image_px)
@@ -242,12 +302,12 @@ def extract_sequence(
             outline.append(outliner.measure(cand, rgb, t))
             stamps.append(t)
             index.append(int(frame.index))
-            people.append(min(tracker.people_, np.iinfo(np.int16).max))
+            people.append(min(people_seen, np.iinfo(np.int16).max))
             if on_frame is not None:
                 on_frame(frame, cand)
             if progress is not None:
                 progress(stamps.n, total_frames)
-        ts_adjust = adapter.timestamp_adjustments_
+        ts_adjust = main.timestamp_adjustments_ + (multi.timestamp_adjustments_ if multi is not None else 0)
     if stamps.n == 0:
         raise EmptyVideoError("the video has no frames to analyse")
     out_meta = dict(meta or {})
@@ -255,6 +315,9 @@ def extract_sequence(
         "model": model_json,
         "running_mode": running_mode,
         "num_poses": cfg.num_poses,
+        "people_detection_interval_s": cfg.people_detection_interval_s if scheduled else 0.0,
+        "people_checks": reasons,  # multi-person passes, by reason
+        "single_person_restarts": restarts,
         "subject_acquisitions": tracker.acquisitions_,
         "frames_rejected_as_other_person": tracker.rejected_frames_,
         "timestamp_fixes": timestamp_fixes,

@@ -16,13 +16,18 @@ Running modes:
   omitted and is then taken from a monotonic clock.
 * ``"image"`` - every call is an independent still image (no tracking); the timestamp is ignored.
 
-mediapipe is imported lazily (on the first adapter), so importing posture_cam stays fast.
+mediapipe is imported lazily (on the first adapter), so importing posture_cam stays fast, and only
+the Tasks API modules the pose landmarker needs are loaded (:func:`import_tasks_api`): the package's
+``__init__`` files would also pull in the legacy ``solutions`` (matplotlib) and the audio/text tasks,
+about 2 s of a short recording's start-up. A later plain ``import mediapipe`` still gets everything.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -75,9 +80,51 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
+#: Packages whose ``__init__`` is deferred by :func:`import_tasks_api` (their submodules load as usual).
+_DEFERRED_PACKAGES = ("mediapipe", "mediapipe.tasks.python", "mediapipe.tasks.python.vision")
+
+
+def _defer_package_init(name: str) -> None:
+    """Register package ``name`` without running its ``__init__``; the first attribute the package
+    itself does not have (``mediapipe.solutions``, ``vision.HandLandmarker``...) runs it after all."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        importlib.import_module(name)  # not a regular package: import it normally
+        return
+    mod = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def __getattr__(attr: str) -> Any:
+        mod.__dict__.pop("__getattr__", None)
+        loader.exec_module(mod)  # the real __init__, in the same module object
+        return getattr(mod, attr)
+
+    mod.__getattr__ = __getattr__  # type: ignore[method-assign]
+    sys.modules[name] = mod
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, mod)
+
+
+def import_tasks_api() -> tuple[Any, Any, Any, Any, Any]:
+    """``(Image, ImageFormat, BaseOptions, pose_landmarker module, VisionTaskRunningMode)``, loading
+    only what the Tasks API pose landmarker needs (see the module docstring)."""
+    quiet_native_logs()
+    for name in _DEFERRED_PACKAGES:
+        if name not in sys.modules:
+            _defer_package_init(name)
+    from mediapipe.python._framework_bindings.image import Image
+    from mediapipe.python._framework_bindings.image_frame import ImageFormat
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import pose_landmarker
+    from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
+
+    return Image, ImageFormat, BaseOptions, pose_landmarker, VisionTaskRunningMode
+
+
 RUNNING_MODES = ("video", "live", "image")
 
-__all__ = ["PoseCandidate", "PoseLandmarkerAdapter", "RUNNING_MODES"]
+__all__ = ["PoseCandidate", "PoseLandmarkerAdapter", "RUNNING_MODES", "import_tasks_api"]
 
 
 class PoseLandmarkerAdapter:
@@ -108,18 +155,15 @@ class PoseLandmarkerAdapter:
         path = os.fspath(model_path)
         if not os.path.isfile(path):
             raise ModelError(f"pose model file not found: {path}")
-        quiet_native_logs()
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        self._mp = mp
+        image_cls, image_format, base_options, pose_landmarker, vision_mode = import_tasks_api()
+        self._image_cls, self._srgb = image_cls, image_format.SRGB
         self.running_mode = running_mode
         self.model_path = path
         self.num_poses = num_poses
         self.output_segmentation_masks = output_segmentation_masks
-        mode = vision.RunningMode.IMAGE if running_mode == "image" else vision.RunningMode.VIDEO
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=path),
+        mode = vision_mode.IMAGE if running_mode == "image" else vision_mode.VIDEO
+        options = pose_landmarker.PoseLandmarkerOptions(
+            base_options=base_options(model_asset_path=path),
             running_mode=mode,
             num_poses=num_poses,
             min_pose_detection_confidence=min_pose_detection_confidence,
@@ -129,7 +173,7 @@ class PoseLandmarkerAdapter:
         )
         try:
             with _native_stderr_silenced():
-                self._landmarker: Any = vision.PoseLandmarker.create_from_options(options)
+                self._landmarker: Any = pose_landmarker.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(
                 f"cannot load pose model {path}: {str(exc).splitlines()[0] if str(exc) else exc}"
@@ -206,7 +250,7 @@ class PoseLandmarkerAdapter:
         if self._landmarker is None:
             raise RuntimeError("PoseLandmarkerAdapter is closed")
         frame = _check_rgb(rgb)
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=frame)
+        image = self._image_cls(image_format=self._srgb, data=frame)
         quiet = _native_stderr_silenced() if self.frames_ == 0 else contextlib.nullcontext()
         with quiet:
             if self.running_mode == "image":

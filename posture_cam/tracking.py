@@ -25,6 +25,19 @@ frame by frame, which of them (if any) is *the subject*:
 
 "Body size" is the larger side of the bounding box of the 33 image landmarks (MediaPipe predicts all
 33, including occluded ones), in pixels; it is the body height for a standing person.
+
+**Detection frequency** (issue 15). Looking for everyone in every frame makes MediaPipe run its person
+detector on every frame (~1.5x the cost of following one person). :class:`PeopleCheck` decides, frame
+by frame, when the multi-person pass is needed while a one-person landmarker follows the subject:
+periodically (``interval_s``), and at once when there is no subject yet, the one-person landmarker lost
+it or reports a person that fails the subject's gate (a jump: it switched to someone else), the
+subject's torso presence fades, or another person's predicted position is near the subject (then on
+every frame until they part). When a pass shows the one-person landmarker following someone other
+than the subject it is restarted (it re-detects), and while it keeps choosing someone else the
+multi-person pass alone is used, retrying the one-person landmarker every ``interval_s``.
+:func:`merge_followed` puts the one-person landmarker's candidate in place of its duplicates among the
+multi-person pass's, so the tracker sees each person once and the subject's landmarks come from the
+continuous one-person track whenever it is the subject.
 """
 
 from __future__ import annotations
@@ -135,6 +148,32 @@ class SubjectTracker:
         """Forget everyone (the next frame with people acquires the main person again)."""
         self._tracks = []
 
+    def _subject_track(self, t_s: float) -> _Track | None:
+        tr = next((tr for tr in self._tracks if tr.is_subject), None)
+        return tr if tr is not None and t_s - tr.t_s <= self.reacquire_after_s else None
+
+    def subject_cost(self, candidate: PoseCandidate, t_s: float) -> float:
+        """Cost of ``candidate`` as the subject at ``t_s`` (inf: no subject, or outside its gate)."""
+        tr = self._subject_track(t_s)
+        return math.inf if tr is None else self._cost(tr, candidate, t_s)
+
+    def others_near_subject(self, t_s: float, radius_body_heights: float) -> bool:
+        """Whether another remembered person who could pass the subject's size gate has a predicted hip
+        centre within ``radius_body_heights`` (subject's body sizes) of the subject's at ``t_s``."""
+        subject = self._subject_track(t_s)
+        if subject is None:
+            return False
+        here = _predict(subject, t_s)
+        for tr in self._tracks:
+            if tr is subject or t_s - tr.t_s > self.reacquire_after_s:
+                continue
+            if max(tr.size_px / subject.size_px, subject.size_px / tr.size_px) > self.max_size_ratio:
+                continue  # never taken for the subject (size gate): e.g. a small ghost on a backpack
+            dist = float(np.linalg.norm(_predict(tr, t_s) - here)) / subject.size_px
+            if dist <= radius_body_heights:  # False for NaN
+                return True
+        return False
+
     def update(self, candidates: Sequence[PoseCandidate], t_s: float) -> int | None:
         """Index into ``candidates`` of the subject in the frame at time ``t_s`` (seconds), or ``None``."""
         self._tracks = [tr for tr in self._tracks if t_s - tr.t_s <= self.reacquire_after_s]
@@ -241,6 +280,133 @@ class SubjectTracker:
         tr.hip_px = hip
         tr.size_px = c.size_px
         tr.t_s = t_s
+
+
+def _predict(tr: _Track, t_s: float) -> np.ndarray:
+    """Constant-velocity hip centre of a track at ``t_s`` (at most ``_MAX_PREDICT_S`` ahead)."""
+    return tr.hip_px + tr.velocity_px_per_s * min(max(t_s - tr.t_s, 0.0), _MAX_PREDICT_S)
+
+
+#: Torso landmarks whose mean presence tells whether the followed subject is fading out.
+_TORSO = (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+
+
+#: After a gap, a multi-person candidate is the followed person's duplicate when its box overlaps the
+#: followed one by at least this IoU and its hip centre is within this many of the followed body sizes
+#: (the shifted duplicate a VIDEO-mode landmarker makes from a region half a second old: IoU 0.41 and
+#: 0.23 body sizes on side_walk_60fps.mp4; two distinct people that close would be caught by the
+#: every-frame passes that run while someone is near the subject).
+LOOSE_DUPLICATE_IOU = 0.3
+LOOSE_DUPLICATE_HIP_BODY = 0.35
+
+
+def merge_followed(
+    multi: Sequence[PoseCandidate],
+    single: Sequence[PoseCandidate],
+    min_iou: float = 0.5,
+    *,
+    loose: bool = False,
+) -> tuple[list[PoseCandidate], int | None]:
+    """The multi-person pass's candidates with the one-person landmarker's (``single[0]``) in place of
+    its duplicates (box IoU >= ``min_iou``; with ``loose`` also IoU >= :data:`LOOSE_DUPLICATE_IOU` with
+    the hip centre within :data:`LOOSE_DUPLICATE_HIP_BODY` body sizes), or appended when the pass
+    missed that person; and its index (None when ``single`` is empty)."""
+    if not single:
+        return list(multi), None
+    one = single[0]
+    box, hip, size = one.bbox_px, one.hip_center_px, one.size_px
+
+    def same(c: PoseCandidate) -> bool:
+        iou = _iou(c.bbox_px, box)
+        if iou >= min_iou:
+            return True
+        near = float(np.linalg.norm(c.hip_center_px - hip)) <= LOOSE_DUPLICATE_HIP_BODY * size
+        return loose and iou >= LOOSE_DUPLICATE_IOU and near
+
+    dup = [same(c) for c in multi]
+    out = [c for c, d in zip(multi, dup, strict=True) if not d]
+    at = dup.index(True) if any(dup) else len(out)
+    out.insert(at, one)
+    return out, at
+
+
+@dataclass
+class PeopleCheck:
+    """When to run the multi-person pass; pure state, driven by :func:`posture_cam.extract.extract_sequence`.
+
+    Per frame, in this order: :meth:`run_single` (run the one-person landmarker on this frame?) and, if
+    so, :attr:`restart_single` (recreate it first, then call :meth:`restarted`); :meth:`reason` (why the
+    multi-person pass must run now, or None); then :meth:`checked` after a pass or :meth:`followed`
+    after a frame without one.
+    """
+
+    interval_s: float = 0.5
+    nearby_body_heights: float = 1.5
+    min_torso_presence: float = 0.5
+    last_check_s: float = field(default=-math.inf, init=False)
+    restart_single: bool = field(default=False, init=False)
+    _paused_until_s: float = field(default=-math.inf, init=False)
+    _fresh: bool = field(default=False, init=False)
+    _single_was_subject: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        if not (self.interval_s >= 0 and self.nearby_body_heights >= 0 and 0 <= self.min_torso_presence <= 1):
+            raise ValueError(
+                "PeopleCheck: expected interval_s >= 0, nearby_body_heights >= 0, min_torso_presence in 0..1"
+            )
+
+    def run_single(self, t_s: float) -> bool:
+        """False while the one-person landmarker is paused (it kept choosing someone else)."""
+        return t_s >= self._paused_until_s
+
+    def restarted(self) -> None:
+        """The one-person landmarker was recreated (it re-detects on its next frame)."""
+        self.restart_single = False
+        self._fresh = True
+
+    def reason(
+        self, tracker: SubjectTracker, single: Sequence[PoseCandidate] | None, t_s: float
+    ) -> str | None:
+        """Why the multi-person pass must run on this frame (``single`` = the one-person landmarker's
+        candidates, None when it did not run), or None when following the subject alone is enough."""
+        if single is None:
+            return "single_paused"
+        if not tracker.has_subject:
+            return "no_subject"
+        if self._fresh:
+            return "single_restarted"
+        if t_s - self.last_check_s >= self.interval_s:
+            return "interval"
+        if not single:
+            return "lost" if self._single_was_subject else None
+        cand = single[0]
+        if not math.isfinite(tracker.subject_cost(cand, t_s)):
+            return "jump"
+        if not float(np.mean(cand.presence[list(_TORSO)])) >= self.min_torso_presence:
+            return "presence"
+        if tracker.others_near_subject(t_s, self.nearby_body_heights):
+            return "nearby"
+        return None
+
+    def followed(self, single_is_subject: bool) -> None:
+        """After a frame without a pass: whether the one-person landmarker's person was the subject."""
+        self._single_was_subject = single_is_subject
+
+    def checked(self, t_s: float, single: Sequence[PoseCandidate] | None, single_is_subject: bool) -> None:
+        """After a pass at ``t_s``: the one-person landmarker's candidates (None: it did not run) and
+        whether its person was the subject."""
+        self.last_check_s = t_s
+        if single is None:  # paused: when the pause is over it is recreated and tried again
+            self.restart_single = True
+            return
+        if single and not single_is_subject:
+            # following someone else: restart it (it re-detects); if it was just restarted and chose
+            # someone else again, rest it for one interval and use the multi-person pass alone
+            if self._fresh:
+                self._paused_until_s = t_s + self.interval_s
+            self.restart_single = True
+        self._fresh = False
+        self._single_was_subject = single_is_subject
 
 
 def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
