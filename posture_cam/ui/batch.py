@@ -117,7 +117,7 @@ def render() -> None:
     event = st.dataframe(
         table,
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         column_config=config,
         on_select="rerun",
         selection_mode="single-row",
@@ -162,7 +162,7 @@ def compare_sessions(df: pd.DataFrame) -> None:
     st.dataframe(
         table.rename(columns={"session_date": "Date", "name": "Result folder", "value": column_name(metric)}),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     data = table.dropna(subset=["value"])
     if len(data) >= 1:
@@ -179,4 +179,4 @@ def compare_sessions(df: pd.DataFrame) -> None:
                 tooltip=["name", "session_date", alt.Tooltip("value:Q", format=".2f")],
             )
         )
-        st.altair_chart(chart, use_container_width=True)
+        st.altair_chart(chart, width="stretch")

@@ -5,8 +5,9 @@ presentation model as the HTML/PDF reports (:mod:`posture_cam.report_model`): na
 the metric catalogue, the view in words, the parts of the recording, and a headline that says
 "Nothing could be assessed, because ..." instead of an all-clear when nothing was.
 
-The sections are a segmented control with a session-state key (not ``st.tabs``), so a rerun - a
-report build, a jump to a moment of the recording - never drops the user back on another section.
+The sections are tabs with a session-state key (``st.tabs(key=..., on_change="rerun")``), so a rerun -
+a report build, a jump to a moment of the recording - never drops the user back on another tab, and a
+button can open the Playback tab at a chosen time.
 """
 
 from __future__ import annotations
@@ -75,30 +76,22 @@ def render_result(result: Result | Mapping[str, Any], out_dir: Path | None, *, k
     for w in model.warnings:
         st.caption(md_escape(f"Warning: {w}"))
     if model.segments and model.duration_s:
-        st.altair_chart(
-            charts.timeline_chart(res.activity_segments(), model.duration_s), use_container_width=True
-        )
-    if f"{key}_section" not in st.session_state:
-        st.session_state[f"{key}_section"] = "Findings"
-    section = (
-        st.segmented_control("Section", SECTIONS, key=f"{key}_section", label_visibility="collapsed")
-        or "Findings"
-    )
+        st.altair_chart(charts.timeline_chart(res.activity_segments(), model.duration_s), width="stretch")
+    tabs = st.tabs(list(SECTIONS), key=f"{key}_section", on_change="rerun", default="Findings")
     figs = _figures(str(out_dir), _mtime(out_dir)) if out_dir is not None and _mtime(out_dir) else {}
-    if section == "Findings":
-        render_findings(model, figs)
-    elif section == "Playback":
-        render_playback(res, model, out_dir, key=key)
-    elif section == "Charts":
-        render_charts(res, model, out_dir)
-    elif section == "Gait":
-        render_gait(model, figs)
-    elif section == "Measurements":
-        render_measurements(model, key=key)
-    elif section == "Not assessed":
-        render_missing(model)
-    else:
-        render_downloads(res, out_dir, key=key)
+    renderers = {
+        "Findings": lambda: render_findings(model, figs),
+        "Playback": lambda: render_playback(res, model, out_dir, key=key),
+        "Charts": lambda: render_charts(res, model, out_dir),
+        "Gait": lambda: render_gait(model, figs),
+        "Measurements": lambda: render_measurements(model, key=key),
+        "Not assessed": lambda: render_missing(model),
+        "Downloads": lambda: render_downloads(res, out_dir, key=key),
+    }
+    for name, tab in zip(SECTIONS, tabs, strict=True):
+        if tab.open:  # only the open tab is rendered (the state is kept across reruns by its key)
+            with tab:
+                renderers[name]()
 
 
 def render_findings(model: report_model.ReportModel, figs: Mapping[str, Any]) -> None:
@@ -118,7 +111,7 @@ def render_findings(model: report_model.ReportModel, figs: Mapping[str, Any]) ->
             if kfs:
                 cols = st.columns(max(2, len(kfs)))
                 for col, k in zip(cols, kfs, strict=False):
-                    col.image(k.rgb, caption=k.caption, use_container_width=True)
+                    col.image(k.rgb, caption=k.caption, width="stretch")
             for label, lines in (
                 ("Evidence", [e.text for e in f.evidence]),
                 ("Possible chain (root first)", [f.chain] if f.chain else []),
@@ -183,7 +176,7 @@ def render_charts(res: Result, model: report_model.ReportModel, out_dir: Path | 
     for k in chosen:
         st.altair_chart(
             charts.metric_chart(ts, k, duration_s=duration, segments=res.activity_segments()),
-            use_container_width=True,
+            width="stretch",
         )
     st.caption(
         "Blue: value per frame (gaps where it could not be measured). Green band: normal range from the "
@@ -200,16 +193,16 @@ def render_gait(model: report_model.ReportModel, figs: Mapping[str, Any]) -> Non
     ):  # fmt: skip
         png = figs.get(name)
         if isinstance(png, bytes):
-            st.image(png, caption=caption, use_container_width=True)
+            st.image(png, caption=caption, width="stretch")
             shown = True
     if model.gait:
-        st.dataframe(pd.DataFrame([r.table() for r in model.gait]), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame([r.table() for r in model.gait]), hide_index=True, width="stretch")
         shown = True
     if model.bouts:
         st.caption("Walking bouts (turns and standing between them are left out of the step statistics)")
-        st.dataframe(pd.DataFrame(model.bouts), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(model.bouts), hide_index=True, width="stretch")
     if model.steps:
-        st.dataframe(pd.DataFrame(model.steps), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(model.steps), hide_index=True, width="stretch")
     if model.gait_note or not shown:
         st.info(md_escape(model.gait_note or "No walking measurements in this recording."))
 
@@ -221,7 +214,7 @@ def render_measurements(model: report_model.ReportModel, *, key: str) -> None:
     for title, rows in (("Posture", model.posture), ("Walking", model.gait)):
         if rows:
             st.markdown(f"**{title}**")
-            st.dataframe(pd.DataFrame([r.table() for r in rows]), hide_index=True, use_container_width=True)
+            st.dataframe(pd.DataFrame([r.table() for r in rows]), hide_index=True, width="stretch")
     st.caption("Normal band '-': no screening rule compares this measurement with a normal range.")
     with_segments = [r for r in model.measured if r.segments]
     if with_segments:
@@ -243,9 +236,7 @@ def render_measurements(model: report_model.ReportModel, *, key: str) -> None:
 
 def render_missing(model: report_model.ReportModel) -> None:
     if model.missing:
-        st.dataframe(
-            pd.DataFrame([r.table() for r in model.missing]), hide_index=True, use_container_width=True
-        )
+        st.dataframe(pd.DataFrame([r.table() for r in model.missing]), hide_index=True, width="stretch")
     else:
         st.success("Every measurement could be assessed.")
 

@@ -233,7 +233,7 @@ def render_snapshot() -> None:
     except PostureCamError as exc:
         st.warning(str(exc))
         return
-    st.image(drawn, caption="Landmarks found", use_container_width=True)
+    st.image(drawn, caption="Landmarks found", width="stretch")
     st.caption(f"View: {catalogue.view_words(str(angles.get('view')))}")
     values = {k: v for k, v in angles.items() if k != "view"}
     if not values:
