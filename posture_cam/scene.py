@@ -6,9 +6,9 @@ a world vertical leans with its TOP to the LEFT by ``roll_deg``.
 
 Method (one RGB frame, :func:`estimate_scene_roll`):
 
-1. The frame is downscaled to at most ``max_width_px`` wide; the subject is masked out by the convex
-   hull of the landmarks, dilated by a generous margin (a share of the body's extent), so the limbs
-   and the trunk edges never count as lines.
+1. The frame is downscaled to at most ``max_width_px`` wide; the subject is masked out by the
+   skeleton drawn thick (a generous margin, a share of the body's extent, around every bone, the
+   trunk and the head: :func:`subject_mask`), so the limbs and the trunk edges never count as lines.
 2. OpenCV's line segment detector (LSD) finds straight segments; segments touching the mask, hugging
    the frame border (letterbox bars are exactly vertical whatever the roll) or shorter than
    ``min_length_frac`` of the frame height are dropped.
@@ -24,8 +24,12 @@ Method (one RGB frame, :func:`estimate_scene_roll`):
    pitch does not change (principal point assumed at the frame centre).
 4. Inliers are the candidates within ``inlier_deg`` of the fitted directions: their number, their
    summed length (in frame heights) and the inter-quartile range of their residuals (deg) are the
-   evidence. Near-horizontal segments give a second, weak reading (their length-weighted median),
-   reported only as a cross-check: perspective bends horizontals of walls not facing the camera.
+   evidence, with the fit's ambiguity: the half-width of the range of rolls that fit almost as well
+   (``rho`` re-fitted for each), wide when the verticals sit on one side of the frame only (a pitch
+   and a roll then look alike) or two families of lines compete (e.g. floor edges running towards
+   the horizon, which can look vertical below the subject). Near-horizontal segments give a second,
+   weak reading (their length-weighted median), reported only as a cross-check: perspective bends
+   horizontals of walls not facing the camera.
 
 :class:`SceneRollSampler` is an extraction ``on_frame(frame, candidate)`` hook: it reads about one
 frame per ``every_s`` seconds (only frames in which the subject was found, so the subject can be
@@ -43,12 +47,15 @@ from typing import Any
 
 import numpy as np
 
+from .landmarks import N_LANDMARKS, SKELETON, Landmark
+
 #: Per-frame channels written by :class:`SceneRollSampler` (NaN where the frame was not sampled):
-#: roll (deg, see module docstring), supporting vertical lines (count), their summed length (frame
-#: heights; 0 = sampled but no usable verticals), the IQR of their residuals (deg), and the
-#: horizontal lines' weak cross-check reading (deg, NaN when none).
+#: roll (deg, see module docstring) and its ambiguity (deg, :class:`SceneRoll`), supporting vertical
+#: lines (count), their summed length (frame heights; 0 = sampled but no usable verticals), the IQR
+#: of their residuals (deg), and the horizontal lines' weak cross-check reading (deg, NaN when none).
 CHANNELS = (
     "scene_roll_deg",
+    "scene_roll_ambiguity_deg",
     "scene_roll_lines",
     "scene_roll_weight",
     "scene_roll_iqr_deg",
@@ -57,6 +64,8 @@ CHANNELS = (
 
 _CAUCHY_SCALE_RAD = math.radians(1.0)
 _RHO_PRIOR = 0.35  # frame heights^-1: a pitch of ~10-15 deg with a phone lens; prior scale for rho
+_AMBIGUITY_COST = 0.25  # mean Cauchy loss: ~ every line 0.5 deg worse
+_RHO_PRIOR_WEIGHT = 0.05  # weight of the prior against the mean robust loss of the lines
 
 
 @dataclass(frozen=True)
@@ -85,10 +94,13 @@ class SceneRoll:
     horizontal_deg: float  # weak cross-check from near-horizontal lines (deg), NaN when none
     n_horizontal: int
     n_candidates: int  # vertical candidates before the fit
+    ambiguity_deg: float  # half-width of the rolls fitting almost as well (deg): wide when pitch and
+    # roll are confounded (verticals on one side only) or two families of lines compete
 
     def as_channels(self) -> dict[str, float]:
         return {
             "scene_roll_deg": self.roll_deg,
+            "scene_roll_ambiguity_deg": self.ambiguity_deg,
             "scene_roll_lines": float(self.n_lines),
             "scene_roll_weight": self.support,
             "scene_roll_iqr_deg": self.iqr_deg,
@@ -99,8 +111,11 @@ class SceneRoll:
 def subject_mask(
     shape_hw: tuple[int, int], landmarks_px: np.ndarray | None, margin_frac: float = 0.12
 ) -> np.ndarray:
-    """(H, W) bool: the convex hull of the finite landmarks, dilated by ``margin_frac`` of their extent
-    (at least 6 px), grown upwards by a head's height (the hair above the eye landmarks)."""
+    """(H, W) bool: the subject's body, generously: every limb of the skeleton drawn as a band
+    ``margin_frac`` of the landmarks' extent either side of the bone (at least 6 px), the trunk
+    polygon, and the head as a disc of that radius plus a head's height around the face landmarks.
+    Unlike a convex hull, the background between the arms and the legs stays visible (a T-pose would
+    hide half the frame). Other point sets (not 33 landmarks) get their dilated convex hull."""
     import cv2
 
     h, w = shape_hw
@@ -108,17 +123,49 @@ def subject_mask(
     if landmarks_px is None:
         return mask.astype(bool)
     pts = np.asarray(landmarks_px, np.float64)[..., :2].reshape(-1, 2)
-    pts = pts[np.all(np.isfinite(pts), axis=1)]
-    if len(pts) < 3:
+    ok = np.all(np.isfinite(pts), axis=1)
+    if ok.sum() < 3:
         return mask.astype(bool)
-    extent = float(max(np.ptp(pts[:, 0]), np.ptp(pts[:, 1])))
-    head = pts.copy()
-    head[:, 1] -= 0.12 * extent  # the same hull shifted up: covers the top of the head and raised hands
-    hull = cv2.convexHull(np.round(np.vstack([pts, head])).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, (1,))
+    extent = float(max(np.ptp(pts[ok, 0]), np.ptp(pts[ok, 1])))
     r = int(max(6.0, margin_frac * extent))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    return cv2.dilate(mask, kernel).astype(bool)
+    if len(pts) != N_LANDMARKS:
+        hull = cv2.convexHull(np.round(pts[ok]).astype(np.int32))
+        cv2.fillConvexPoly(mask, hull, (1,))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        return cv2.dilate(mask, kernel).astype(bool)
+
+    def pt(lm: Landmark) -> tuple[int, int] | None:
+        return (int(round(pts[lm, 0])), int(round(pts[lm, 1]))) if ok[lm] else None
+
+    bones = list(SKELETON) + [
+        (a, b)
+        for side in ("LEFT", "RIGHT")
+        for a, b in (
+            (Landmark[f"{side}_WRIST"], Landmark[f"{side}_INDEX"]),
+            (Landmark[f"{side}_WRIST"], Landmark[f"{side}_PINKY"]),
+            (Landmark[f"{side}_WRIST"], Landmark[f"{side}_THUMB"]),
+            (Landmark[f"{side}_SHOULDER"], Landmark[f"{side}_EAR"]),
+        )
+    ]
+    for a, b in bones:
+        pa, pb = pt(a), pt(b)
+        if pa is not None and pb is not None:
+            cv2.line(mask, pa, pb, (1,), thickness=2 * r)
+        for q in (pa, pb):
+            if q is not None:
+                cv2.circle(mask, q, r, (1,), thickness=-1)
+    trunk = [
+        pt(lm)
+        for lm in (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.RIGHT_HIP, Landmark.LEFT_HIP)
+    ]
+    if all(q is not None for q in trunk):
+        cv2.fillConvexPoly(mask, np.array(trunk, np.int32), (1,))
+    face = pts[: int(Landmark.MOUTH_RIGHT) + 1][ok[: int(Landmark.MOUTH_RIGHT) + 1]]
+    if len(face):
+        cx, cy = face.mean(axis=0)
+        head = r + int(0.08 * extent)  # a head's half-height beyond the margin: hair, hat
+        cv2.circle(mask, (int(round(cx)), int(round(cy - 0.03 * extent))), head, (1,), thickness=-1)
+    return mask.astype(bool)
 
 
 def detect_segments(gray: np.ndarray) -> np.ndarray:
@@ -158,9 +205,13 @@ def _keep_segments(
 
 def _fit_roll(
     e: np.ndarray, p: np.ndarray, w: np.ndarray, max_roll_deg: float
-) -> tuple[float, float, np.ndarray]:
+) -> tuple[float, float, np.ndarray, float]:
     """Robust grid fit of (roll rad, rho) to upward unit directions ``e`` at centred points ``p``
-    (frame heights) with weights ``w``. Returns (roll, rho, residuals in rad)."""
+    (frame heights) with weights ``w``. Returns (roll, rho, residuals in rad, ambiguity in rad).
+
+    The ambiguity is the half-width of the range of rolls whose best fit (rho re-fitted for each)
+    costs at most ``_AMBIGUITY_COST`` more than the best: verticals all on one side of the frame,
+    where a pitch and a roll look alike, or two competing families of lines give a wide one."""
 
     def residuals(phi: np.ndarray, rho: np.ndarray) -> np.ndarray:
         # phi, rho broadcast to (..., 1); returns (..., N) signed angle from predicted to observed
@@ -174,7 +225,9 @@ def _fit_roll(
 
     def cost(phi: np.ndarray, rho: np.ndarray) -> np.ndarray:
         r = residuals(phi[..., None], rho[..., None])
-        return (wn * np.log1p((r / _CAUCHY_SCALE_RAD) ** 2)).sum(axis=-1) + 0.05 * (rho / _RHO_PRIOR) ** 2
+        return (wn * np.log1p((r / _CAUCHY_SCALE_RAD) ** 2)).sum(axis=-1) + _RHO_PRIOR_WEIGHT * (
+            rho / _RHO_PRIOR
+        ) ** 2
 
     lim = math.radians(max_roll_deg)
     phi_g, rho_g = np.meshgrid(np.linspace(-lim, lim, 161), np.linspace(-0.8, 0.8, 81), indexing="ij")
@@ -188,7 +241,15 @@ def _fit_roll(
         c = cost(phi_g, rho_g)
         i, j = np.unravel_index(int(np.argmin(c)), c.shape)
         phi0, rho0 = float(phi_g[i, j]), float(rho_g[i, j])
-    return phi0, rho0, residuals(np.array(phi0), np.array(rho0))
+    res = residuals(np.array(phi0), np.array(rho0))
+    # ambiguity: the rolls whose best fit (rho re-fitted) costs at most _AMBIGUITY_COST more
+    phi_g, rho_g = np.meshgrid(
+        phi0 + np.radians(np.arange(-6.0, 6.01, 0.1)), np.linspace(-0.8, 0.8, 161), indexing="ij"
+    )
+    prof = cost(phi_g, rho_g).min(axis=1)
+    near = phi_g[prof <= prof.min() + _AMBIGUITY_COST, 0]
+    half_width = 0.5 * float(near.max() - near.min()) + math.radians(0.05)
+    return phi0, rho0, res, half_width
 
 
 def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
@@ -243,21 +304,29 @@ def estimate_scene_roll(
     vsel = np.abs(vdev) <= prm.max_vertical_dev_deg
     n_cand = int(vsel.sum())
     if n_cand == 0:
-        return SceneRoll(nan, 0, 0.0, nan, nan, horizontal, int(hsel.sum()), 0)
+        return SceneRoll(nan, 0, 0.0, nan, nan, horizontal, int(hsel.sum()), 0, nan)
     e = np.column_stack([ex[vsel], ey[vsel]]) / length[vsel, None]
     mid = np.column_stack(
         [(seg[vsel, 0] + seg[vsel, 2]) / 2 - w / 2, (seg[vsel, 1] + seg[vsel, 3]) / 2 - h / 2]
     )
     p = mid / h
     wl = length[vsel] / h
-    phi, rho, res = _fit_roll(e, p, wl, prm.max_roll_deg)
+    phi, rho, res, half_width = _fit_roll(e, p, wl, prm.max_roll_deg)
     inl = np.abs(res) <= math.radians(prm.inlier_deg)
     n_in = int(inl.sum())
     iqr = float(np.subtract(*np.percentile(np.degrees(res[inl]), [75, 25]))) if n_in >= 2 else nan
     if n_in == 0:
-        return SceneRoll(nan, 0, 0.0, nan, nan, horizontal, int(hsel.sum()), n_cand)
+        return SceneRoll(nan, 0, 0.0, nan, nan, horizontal, int(hsel.sum()), n_cand, nan)
     return SceneRoll(
-        math.degrees(phi), n_in, float(wl[inl].sum()), iqr, rho, horizontal, int(hsel.sum()), n_cand
+        math.degrees(phi),
+        n_in,
+        float(wl[inl].sum()),
+        iqr,
+        rho,
+        horizontal,
+        int(hsel.sum()),
+        n_cand,
+        math.degrees(half_width),
     )
 
 
@@ -336,6 +405,7 @@ class SceneSummary:
     iqr_deg: float  # median within-frame IQR of the supporting lines (deg)
     horizontal_deg: float  # median of the horizontals' cross-check readings (deg), NaN when none
     confidence: float  # 0..1
+    ambiguity_deg: float = float("nan")  # median per-frame ambiguity (deg), see SceneRoll
 
     def to_json(self) -> dict[str, Any]:
         def r(v: float, nd: int = 3) -> float | None:
@@ -351,6 +421,7 @@ class SceneSummary:
             "spread_deg": r(self.spread_deg),
             "line_iqr_deg": r(self.iqr_deg),
             "horizontal_cross_check_deg": r(self.horizontal_deg),
+            "ambiguity_deg": r(self.ambiguity_deg),
         }
 
 
@@ -360,13 +431,15 @@ def summarise(
     min_lines_per_reading: int = 3,
     full_support_frame_heights: float = 1.0,
     max_spread_deg: float = 1.5,
+    max_ambiguity_deg: float = 5.0,
 ) -> SceneSummary:
     """Combine a sequence's scene channels into one roll with a confidence in 0..1.
 
     A reading counts when it has at least ``min_lines_per_reading`` supporting lines. Confidence is
     the product of: the support (summed line length, saturating at ``full_support_frame_heights``
     per reading on average and at 3 readings), the agreement between frames (falls linearly to 0 at
-    ``max_spread_deg`` IQR) and within frames (falls to 0 at a 2 deg line IQR).
+    ``max_spread_deg`` IQR) and within frames (falls to 0 at a 2 deg line IQR), and the fits'
+    ambiguity (median over frames, falls linearly to 0 at ``max_ambiguity_deg``).
     """
     nan = float("nan")
     roll = np.asarray(channels.get("scene_roll_deg", np.zeros(0)), np.float64)
@@ -376,6 +449,7 @@ def summarise(
     weight = np.asarray(channels.get("scene_roll_weight", np.zeros_like(roll)), np.float64)
     iqr = np.asarray(channels.get("scene_roll_iqr_deg", np.full_like(roll, nan)), np.float64)
     hor = np.asarray(channels.get("scene_roll_horizontal_deg", np.full_like(roll, nan)), np.float64)
+    amb = np.asarray(channels.get("scene_roll_ambiguity_deg", np.full_like(roll, nan)), np.float64)
     sampled = np.isfinite(weight)
     ok = sampled & np.isfinite(roll) & (np.nan_to_num(lines) >= min_lines_per_reading) & (weight > 0)
     n_samples, n_ok = int(sampled.sum()), int(ok.sum())
@@ -403,7 +477,19 @@ def summarise(
     c_count = min(1.0, n_ok / 3.0) ** 0.5
     c_spread = max(0.0, 1.0 - spread / max_spread_deg)
     c_within = max(0.0, 1.0 - within_med / 2.0)
-    conf = c_support * c_count * c_spread * c_within
+    a = amb[ok]
+    amb_med = float(np.median(a[np.isfinite(a)])) if np.isfinite(a).any() else nan
+    c_amb = max(0.0, 1.0 - amb_med / max_ambiguity_deg) if math.isfinite(amb_med) else 1.0  # not read
+    conf = c_support * c_count * c_spread * c_within * c_amb
     return SceneSummary(
-        med, n_samples, n_ok, int(lines[ok].sum()), support, spread, within_med, hmed, float(conf)
+        med,
+        n_samples,
+        n_ok,
+        int(lines[ok].sum()),
+        support,
+        spread,
+        within_med,
+        hmed,
+        float(conf),
+        amb_med,
     )

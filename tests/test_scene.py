@@ -157,6 +157,14 @@ def test_summary_confidence_falls_when_frames_disagree() -> None:
     agree = summarise({**base, "scene_roll_deg": np.array([2.0, 2.1, 1.9], np.float32)})
     disagree = summarise({**base, "scene_roll_deg": np.array([-3.0, 2.0, 6.0], np.float32)})
     assert agree.confidence > 0.8 and disagree.confidence == 0.0
+    ambiguous = summarise(
+        {
+            **base,
+            "scene_roll_deg": np.array([2.0, 2.1, 1.9], np.float32),
+            "scene_roll_ambiguity_deg": np.array([4.0, 4.5, 3.5], np.float32),
+        }
+    )
+    assert ambiguous.confidence < 0.3 and ambiguous.ambiguity_deg == pytest.approx(4.0)
 
 
 # ----------------------------------------------------------------------------- the channel slot
@@ -230,3 +238,41 @@ def test_roll_recovered_from_the_rendered_room(roll: float, camera_height_m: flo
     ch = {k: np.array([e.as_channels()[k] for e in readings], np.float32) for k in CHANNELS}
     summ = summarise(ch)
     assert summ.confidence >= 0.5 and summ.roll_deg == pytest.approx(roll, abs=1.0)
+
+
+def test_verticals_on_one_side_only_are_ambiguous() -> None:
+    """With lines on both sides a pitch and a roll are told apart; on one side they trade off."""
+    both = estimate_scene_roll(_frame_with_verticals(2.0, xs=(30, 60, 260, 290)))
+    one = estimate_scene_roll(_frame_with_verticals(2.0, xs=(20, 35, 50)))
+    assert one.roll_deg == pytest.approx(2.0, abs=0.5)
+    assert both.ambiguity_deg < 0.6 < one.ambiguity_deg
+
+
+def test_mask_follows_the_limbs_not_their_hull() -> None:
+    """A T-pose: the background under the outstretched arms, beside the legs, stays usable."""
+    from posture_cam.landmarks import Landmark as L
+    from posture_cam.scene import subject_mask
+
+    lm = np.full((N_LANDMARKS, 2), np.nan)
+    pts = {
+        L.NOSE: (160, 40),
+        L.LEFT_EYE: (165, 36),
+        L.RIGHT_EYE: (155, 36),
+        L.LEFT_SHOULDER: (185, 70),
+        L.RIGHT_SHOULDER: (135, 70),
+        L.LEFT_ELBOW: (235, 70),
+        L.RIGHT_ELBOW: (85, 70),
+        L.LEFT_WRIST: (285, 70),
+        L.RIGHT_WRIST: (35, 70),
+        L.LEFT_HIP: (175, 130),
+        L.RIGHT_HIP: (145, 130),
+        L.LEFT_KNEE: (178, 180),
+        L.RIGHT_KNEE: (142, 180),
+        L.LEFT_ANKLE: (180, 228),
+        L.RIGHT_ANKLE: (140, 228),
+    }
+    for k, v in pts.items():
+        lm[k] = v
+    m = subject_mask((H, W), lm, 0.12)
+    assert m[70, 260] and m[130, 160] and m[30, 160]  # arm, trunk, head
+    assert not m[180, 60] and not m[180, 260]  # under the arms, beside the legs
