@@ -59,6 +59,13 @@ def read_result(folder: str | Path) -> dict[str, Any]:
         raise ResultFileError(f"{f} is nested too deeply to be an analysis result") from None
     if not isinstance(data, dict):
         raise ResultFileError(f"{f} does not hold an analysis result (expected a JSON object)")
+    from ..errors import NotAResultError
+    from ..result_model import Result
+
+    try:  # the typed model checks every section's shape (a clear error instead of a crash later)
+        Result.from_json(data)
+    except NotAResultError as exc:
+        raise ResultFileError(f"{f}: {exc}") from None
     return data
 
 
@@ -84,11 +91,12 @@ def read_series(folder: str | Path) -> tuple[dict[str, list[float]], list[float]
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..result_model import Result
     from ..rules import evaluate, explain_findings, load_rules
     from ..rules.engine import Finding
 
     result = read_result(args.dir)
-    stored = result.get("findings")
+    stored = [f.to_json() for f in Result.from_json(result).findings]
     if args.rules is not None or not stored:
         rules = load_rules(args.rules)
         series, ts = read_series(args.dir)
