@@ -22,7 +22,7 @@ from . import __version__
 from .errors import PostureCamError, quiet_expected_numpy_warnings, translate
 from .export import terminal_safe
 
-COMMANDS = ("analyze", "models", "explain", "samples", "batch", "history", "app")
+COMMANDS = ("analyze", "models", "explain", "compare", "samples", "batch", "history", "app")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -158,6 +158,7 @@ def run_analysis(
     warnings: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray], Any, Any]:
     """Metrics, gait and findings for an extracted sequence. Returns (result, series, posture, gait)."""
+    from .capture import capture_conditions
     from .gait import analyze_gait
     from .posture import analyze_posture
     from .prepare import prepare
@@ -204,6 +205,7 @@ def run_analysis(
     gait = analyze_gait(prep, cfg, px_per_m=None if px_per_cm is None else 100.0 * px_per_cm)
     result["gait"] = gait.to_json()
     result["segments"] = _segments_section(prep, posture, gait)
+    result["capture"] = capture_conditions(seq, info, result["view"] or {}, result["calibration"] or {})
     result["prepare"] = {
         "sampling_rate_hz": round(prep.sampling_rate_hz, 4),
         "leg_swaps_repaired_frames": int(prep.swapped.sum()),
@@ -380,10 +382,12 @@ def analyze_file(
                     rgb = rgb  # nobody found: nothing to blur by landmarks
                 writer.write(rgb)
 
+        from .capture import LumaSampler
         from .scene import SceneRollSampler, compose_hooks
 
         cal = cfg.calibration  # camera roll from the scene's verticals, ~1 frame/s (posture_cam.scene)
         scene = SceneRollSampler(cal.scene_roll_every_s) if cal.estimate_roll_from_scene else None
+        luma = LumaSampler()  # lighting of the capture (result.json capture), ~1 frame/s
         try:
             frames = iter_frames(path)
             seq = extract_sequence(
@@ -394,12 +398,13 @@ def analyze_file(
                 model_path=model.path,
                 progress=progress,
                 meta={"source": str(path), "sha256": info.sha256},
-                on_frame=compose_hooks(on_frame, scene),
+                on_frame=compose_hooks(on_frame, scene, luma),
                 running_mode="image" if info.is_image else "video",
                 total_frames=info.n_frames,
             )
             if scene is not None:
                 seq = scene.attach(seq)
+            seq = luma.attach(seq)
             stats = getattr(frames, "stats", None)
             warnings += list(getattr(stats, "warnings", []) or [])
         except BaseException as exc:

@@ -11,8 +11,8 @@ PAGES: dict[str, Any] = {}
 
 
 def build_navigation() -> Any:
-    """Build the ``st.navigation`` object of the app (home, webcam, review, batch, about)."""
-    from . import about, batch, home, review, webcam
+    """Build the ``st.navigation`` object of the app (home, webcam, review, compare, batch, about)."""
+    from . import about, batch, compare, home, review, webcam
 
     PAGES.clear()
     PAGES.update(
@@ -23,6 +23,9 @@ def build_navigation() -> Any:
             ),
             "review": st.Page(
                 review.render, title="Video review", icon=":material/movie:", url_path="review"
+            ),
+            "compare": st.Page(
+                compare.render, title="Compare sessions", icon=":material/compare_arrows:", url_path="compare"
             ),
             "batch": st.Page(
                 batch.render, title="Batch browser", icon=":material/table_view:", url_path="batch"
