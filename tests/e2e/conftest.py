@@ -55,7 +55,14 @@ BASE_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 #: Every page of the dashboard: name -> url path (posture_cam/ui/nav.py; the home page is the root).
-PAGES = {"home": "", "webcam": "webcam", "review": "review", "batch": "batch", "about": "about"}
+PAGES = {
+    "home": "",
+    "webcam": "webcam",
+    "review": "review",
+    "compare": "compare",
+    "batch": "batch",
+    "about": "about",
+}
 
 
 def _free_port() -> int:
