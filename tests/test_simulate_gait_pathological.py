@@ -17,6 +17,7 @@ from posture_cam.landmarks import Landmark as L
 from posture_cam.sequence import PoseSequence
 from posture_cam.simulate.gait_recording import (
     GAIT_TYPES,
+    MEASURED_FAULTS,
     MODEL_ERROR_PCT,
     CameraSpec,
     RecordingSpec,
@@ -492,3 +493,23 @@ def test_model_error_has_the_measured_size_and_correlation():
     lag4 = np.corrcoef(x[:-4], x[4:])[0, 1]
     assert 0.75 <= lag1 <= 0.95 and lag4 < 0.35
     assert np.std(e[:, L.NOSE, 0]) == pytest.approx(1.0, rel=0.1)
+
+
+def test_leg_collapse_draws_both_legs_together():
+    base = recording("parkinsonian", noise_px=0.0)
+    a = np.asarray(simulate_recording(base)[0].image_px)[..., :2]
+    seq, tr = simulate_recording(RecordingSpec(**{**base.__dict__, "leg_collapse": 0.35}))
+    b = np.asarray(seq.image_px)[..., :2]
+    for part in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+        gap_a = a[:, L[f"LEFT_{part}"]] - a[:, L[f"RIGHT_{part}"]]
+        gap_b = b[:, L[f"LEFT_{part}"]] - b[:, L[f"RIGHT_{part}"]]
+        assert np.allclose(gap_b, 0.3 * gap_a, atol=1e-3)
+        mid_a = a[:, L[f"LEFT_{part}"]] + a[:, L[f"RIGHT_{part}"]]
+        assert np.allclose(b[:, L[f"LEFT_{part}"]] + b[:, L[f"RIGHT_{part}"]], mid_a, atol=1e-3)
+    assert np.allclose(b[:, L.LEFT_HIP], a[:, L.LEFT_HIP])
+    assert (
+        recording("parkinsonian", realistic=True).leg_collapse
+        == MEASURED_FAULTS["parkinsonian"]["leg_collapse"]
+    )
+    with pytest.raises(ValueError, match="leg_collapse"):
+        RecordingSpec(leg_collapse=0.7)

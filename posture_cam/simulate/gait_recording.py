@@ -336,6 +336,7 @@ class RecordingSpec:
     # BlazePose-like faults (all off by default):
     far_side_noise_px: float = 0.0  # extra noise on the side turned away from the camera (x |sin bearing|)
     far_leg_collapse: float = 0.0  # 0..1: far leg drawn towards the near one in side-on frames
+    leg_collapse: float = 0.0  # 0..0.5: both legs (knee..toe) drawn towards each other, every frame
     swap_rate_per_s: float = 0.0  # left/right leg labels exchanged, spans of 0.15-1.0 s, in side-on frames
     dropout_rate: float = 0.0  # fraction of frames with no detection (NaN), in runs of 1-3 frames
     smoothing_frames: float = 0.0  # tracker lag: causal exponential smoothing, time constant in frames
@@ -356,6 +357,8 @@ class RecordingSpec:
                 "noise_px, far_side_noise_px, swap_rate_per_s, dropout_rate, smoothing_frames, "
                 f"correlated_noise_scale: expected >= 0, got {faults}"
             )
+        if not 0.0 <= self.leg_collapse <= 0.5:
+            raise ValueError(f"leg_collapse: expected 0..0.5, got {self.leg_collapse}")
         if not 0.0 <= self.far_leg_collapse <= 1.0:
             raise ValueError(f"far_leg_collapse: expected 0..1, got {self.far_leg_collapse}")
         if self.dropout_rate >= 0.5:
@@ -948,6 +951,11 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
     if spec.noise_px > 0:
         img = img + rng.normal(0.0, spec.noise_px, img.shape)
     side_on = np.abs(np.sin(np.deg2rad(bearing)))
+    if spec.leg_collapse > 0:  # the model pulls the two legs together (measured: MEASURED_FAULTS)
+        for a, b in LEG_CHAINS[1:]:
+            pa, pb = img[:, a].copy(), img[:, b].copy()
+            img[:, a] = pa + spec.leg_collapse * (pb - pa)
+            img[:, b] = pb + spec.leg_collapse * (pa - pb)
     if spec.far_leg_collapse > 0:  # the hidden far leg is guessed close to the visible near one
         k = spec.far_leg_collapse * np.clip((side_on - 0.5) / 0.4, 0.0, 1.0)
         for a, b in LEG_CHAINS[1:]:
@@ -1060,6 +1068,15 @@ MODEL_ERROR_PCT: dict[str, tuple[float, float]] = {
     "FOOT_INDEX": (3.3, 1.2),
     "KNEE": (2.6, 1.4),
     "HIP": (0.9, 0.7),
+}
+#: Faults per gait type for ``recording(realistic=True)``: the two legs are drawn towards each other
+#: (``leg_collapse`` k: detected = true + k (other leg - this leg), least squares on image x while
+#: walking) and the residual error scaled from :data:`MODEL_ERROR_PCT`. Measured with MediaPipe on the
+#: side-view renders hemiplegic_bout1 (k 0.03-0.14, residual 2.6-3.1 % at the feet) and
+#: parkinsonian_bout1 (k 0.28-0.43, residual 0.7-1.0 %); the other gait types use the hemiplegic values.
+MEASURED_FAULTS: dict[str, dict[str, float]] = {
+    "hemiplegic": {"leg_collapse": 0.08, "correlated_noise_scale": 0.9},
+    "parkinsonian": {"leg_collapse": 0.35, "correlated_noise_scale": 0.3},
 }
 MODEL_ERROR_CORR_S = 1.4 / 24.0  # Gaussian smoothing of white noise giving the measured autocorrelation
 
@@ -1314,10 +1331,10 @@ def recording(
     ``clinic``: three shorter bouts - across (side view), a 135-degree turn, obliquely towards the
     camera, standing and talking, a 180-degree turn, away on a path curving back to a side view (the
     view changes within the bout) - then standing.
-    ``realistic`` adds pose-model faults as measured on a rendered walk (:data:`MODEL_ERROR_PCT`):
-    temporally correlated errors (feet 3.3 % of body height horizontally), the far leg drawn 10 %
-    towards the near one, 2 px more noise on the far side, leg-label swaps (0.15/s in side-on frames)
-    and 1 % dropped frames; no tracker lag (none was measured).
+    ``realistic`` adds pose-model faults as measured with MediaPipe on rendered walks
+    (:data:`MEASURED_FAULTS`): the legs drawn towards each other, temporally correlated errors
+    (:data:`MODEL_ERROR_PCT`), 2 px more noise on the far side, leg-label swaps (0.15/s in side-on
+    frames) and 1 % dropped frames; no tracker lag (none was measured).
     """
     w = walker(gait_type, affected_side=affected_side, **walker_overrides)
     layout = layout or DEFAULT_LAYOUT[gait_type]
@@ -1340,6 +1357,7 @@ def recording(
         start, heading = (-travel / 2 - 0.3, -0.5), 0.0
     else:
         raise ValueError(f"layout: expected one of {LAYOUTS}, got {layout!r}")
+    faults = MEASURED_FAULTS.get(gait_type, MEASURED_FAULTS["hemiplegic"])
     phases: tuple[Phase, ...]
     if layout == "clinic":
         phases = (
@@ -1371,10 +1389,11 @@ def recording(
         fps=fps,
         noise_px=noise_px,
         far_side_noise_px=2.0 if realistic else 0.0,
-        far_leg_collapse=0.1 if realistic else 0.0,
+        far_leg_collapse=0.0,
         swap_rate_per_s=0.15 if realistic else 0.0,
         dropout_rate=0.01 if realistic else 0.0,
-        correlated_noise_scale=1.0 if realistic else 0.0,
+        leg_collapse=faults["leg_collapse"] if realistic else 0.0,
+        correlated_noise_scale=faults["correlated_noise_scale"] if realistic else 0.0,
         seed=seed,
         start_xz_m=start,
         start_heading_deg=heading,
@@ -1410,6 +1429,7 @@ __all__: Sequence[str] = (
     "ContactScore",
     "GAIT_TYPES",
     "LAYOUTS",
+    "MEASURED_FAULTS",
     "MODEL_ERROR_PCT",
     "PHASES",
     "RecordingSpec",
