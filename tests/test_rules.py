@@ -176,6 +176,34 @@ CASES = [
         wrong_view_side("craniovertebral_angle_deg"),
         "side view",
     ),
+    # gait patterns (appended with the gait rules, issue 13)
+    *[
+        (
+            f"gait_asymmetry_{sd}_leg",
+            walk("left_side", stance_time_si_pct=-14.0 * sg, swing_time_si_pct=20.0 * sg),
+            walk("left_side", stance_time_si_pct=1.0 * sg, swing_time_si_pct=1.0 * sg),
+            walk("right_side", stance_time_si_pct=-7.0 * sg, swing_time_si_pct=2.0 * sg),
+            walk("front", stance_time_si_pct=-14.0 * sg, swing_time_si_pct=20.0 * sg),
+            "side view",
+        )
+        for sd, sg in (("right", 1.0), ("left", -1.0))
+    ],
+    (
+        "waddling_gait",
+        walk("front", trunk_lean_left_stance_deg=12.0, trunk_lean_right_stance_deg=12.0),
+        walk("front", trunk_lean_left_stance_deg=1.0, trunk_lean_right_stance_deg=1.5),
+        walk("back", trunk_lean_left_stance_deg=6.0, trunk_lean_right_stance_deg=9.0),
+        walk("left_side", trunk_lean_left_stance_deg=12.0, trunk_lean_right_stance_deg=12.0),
+        "front",
+    ),
+    (
+        "stooped_short_step_gait",
+        walk("left_side", trunk_flexion_walking_deg=25.0, step_length_pct_height=8.0),
+        walk("left_side", trunk_flexion_walking_deg=3.0, step_length_pct_height=36.0),
+        walk("right_side", trunk_flexion_walking_deg=12.0, step_length_pct_height=25.0),
+        walk("front", trunk_flexion_walking_deg=25.0, step_length_pct_height=8.0),
+        "side view",
+    ),
 ]
 CASE_IDS = [c[0] for c in CASES]
 NOT_ASSESSABLE_IDS = [

@@ -179,8 +179,18 @@ def analyze_gait(
     events: list[GaitEvent] = []
     bouts: list[WalkingBout] = []
     agreements: list[float] = []
+    # events are searched a little beyond each bout: the bout is trimmed to steady travel, so the
+    # first and the closing step (starting from and stopping to stand) lie partly outside it
+    ext = int(round(cfg.event_margin_s * rate))
     for b_i, b in enumerate(seg.bouts_):
+        prev_stop = seg.bouts_[b_i - 1].stop if b_i > 0 else 0
+        next_start = seg.bouts_[b_i + 1].start if b_i + 1 < len(seg.bouts_) else n
         s, e = b.start, b.stop
+        blocked = seg.turning_ | seg.standing_  # never into a turn or standing still
+        while s > max(prev_stop, b.start - ext) and not blocked[s - 1]:
+            s -= 1
+        while e < min(next_start, b.stop + ext) and not blocked[e]:
+            e += 1
         det: ZeniEventDetector | FootExcursionEventDetector
         if b.view_family == "side":
             det = ZeniEventDetector(
@@ -214,8 +224,8 @@ def analyze_gait(
             backwards = facing_camera != (b.direction > 0)
         bouts.append(
             WalkingBout(
-                s,
-                e,
+                b.start,
+                b.stop,
                 b.direction,
                 b.view_family,
                 bool(backwards),
