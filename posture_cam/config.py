@@ -64,35 +64,6 @@ class ExtractionConfig:
             raise bad("people_check_below_presence", "a presence in [0, 1]", pres)
 
 
-    # The subject is followed by a one-person landmarker; everyone else is looked for by a multi-person
-    # pass (num_poses people) this often, and at once when the subject is lost, jumps, fades or has
-    # someone near. 0 = the multi-person landmarker on every frame (1.5x slower, issue 15).
-    people_detection_interval_s: float = 0.5
-    people_nearby_body_heights: float = 1.5  # another person this close to the subject: look every frame
-    people_check_below_presence: float = 0.5  # subject's mean torso presence below this: look at once
-
-    def __post_init__(self) -> None:
-        def bad(key: str, expected: str, value: object) -> ConfigError:
-            return ConfigError(f"config: 'extraction.{key}' must be {expected}, got {value!r}")
-
-        if isinstance(self.num_poses, bool) or not isinstance(self.num_poses, int) or self.num_poses < 1:
-            raise bad("num_poses", "an integer >= 1", self.num_poses)
-        interval = self.people_detection_interval_s
-        if not (isinstance(interval, int | float) and 0.0 <= interval <= self.subject_reacquire_after_s):
-            raise bad(
-                "people_detection_interval_s",
-                f"a number of seconds in [0, subject_reacquire_after_s = {self.subject_reacquire_after_s}]"
-                " (people seen longer ago are forgotten)",
-                interval,
-            )
-        near = self.people_nearby_body_heights
-        if not (isinstance(near, int | float) and 0.0 <= near < float("inf")):
-            raise bad("people_nearby_body_heights", "a finite number >= 0 (body heights)", near)
-        pres = self.people_check_below_presence
-        if not (isinstance(pres, int | float) and 0.0 <= pres <= 1.0):
-            raise bad("people_check_below_presence", "a presence in [0, 1]", pres)
-
-
 @dataclass(frozen=True)
 class FilterConfig:
     visibility_threshold: float = 0.5  # landmarks below this visibility are dropped (NaN)
