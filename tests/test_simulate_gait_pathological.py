@@ -492,7 +492,18 @@ def test_model_error_has_the_measured_size_and_correlation():
     lag1 = np.corrcoef(x[:-1], x[1:])[0, 1]
     lag4 = np.corrcoef(x[:-4], x[4:])[0, 1]
     assert 0.75 <= lag1 <= 0.95 and lag4 < 0.35
-    assert np.std(e[:, L.NOSE, 0]) == pytest.approx(1.0, rel=0.1)
+    assert np.std(e[:, L.NOSE, 0]) == pytest.approx(MODEL_ERROR_PCT["NOSE"][0], rel=0.1)
+    assert np.std(e[:, L.LEFT_THUMB, 1]) == pytest.approx(MODEL_ERROR_PCT["WRIST"][1], rel=0.1)
+    # a table of its own (the parkinsonian render's) replaces the default
+    pd = recording("parkinsonian", realistic=True)
+    assert pd.model_error_pct is not None and ("ANKLE", 1.0, 0.9) in pd.model_error_pct
+    own = (("ANKLE", 6.0, 0.5),)
+    seq2, _ = simulate_recording(
+        RecordingSpec(**{**base.__dict__, "correlated_noise_scale": 1.0, "model_error_pct": own})
+    )
+    e2 = (np.asarray(seq2.image_px)[..., :2] - a) / tr.body_height_px[:, None, None] * 100.0
+    assert np.std(e2[:, L.LEFT_ANKLE, 0]) == pytest.approx(6.0, rel=0.1)
+    assert np.std(e2[:, L.LEFT_KNEE, 0]) == pytest.approx(1.0, rel=0.1)  # kinds not in the table: 1 %
 
 
 def test_leg_collapse_draws_both_legs_together():
@@ -511,5 +522,7 @@ def test_leg_collapse_draws_both_legs_together():
         recording("parkinsonian", realistic=True).leg_collapse
         == MEASURED_FAULTS["parkinsonian"]["leg_collapse"]
     )
+    waddling = recording("waddling", realistic=True)
+    assert waddling.leg_collapse == MEASURED_FAULTS["hemiplegic"]["leg_collapse"]
     with pytest.raises(ValueError, match="leg_collapse"):
         RecordingSpec(leg_collapse=0.7)

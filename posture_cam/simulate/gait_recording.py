@@ -340,7 +340,8 @@ class RecordingSpec:
     swap_rate_per_s: float = 0.0  # left/right leg labels exchanged, spans of 0.15-1.0 s, in side-on frames
     dropout_rate: float = 0.0  # fraction of frames with no detection (NaN), in runs of 1-3 frames
     smoothing_frames: float = 0.0  # tracker lag: causal exponential smoothing, time constant in frames
-    correlated_noise_scale: float = 0.0  # x the pose-model error table MODEL_ERROR_PCT (1 = as measured)
+    correlated_noise_scale: float = 0.0  # x the pose-model error table (1 = as measured)
+    model_error_pct: tuple[tuple[str, float, float], ...] | None = None  # (kind, x, y); None: MODEL_ERROR_PCT
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -975,7 +976,8 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
         vis[swapped, a], vis[swapped, b] = vis[swapped, b].copy(), vis[swapped, a].copy()
     if spec.correlated_noise_scale > 0:
         body_px = f * spec.walker.height_m / pelvis_depth
-        img = img + spec.correlated_noise_scale * _model_error_px(rng, n, fps, body_px)
+        table = {k: (x, y) for k, x, y in spec.model_error_pct} if spec.model_error_pct else None
+        img = img + spec.correlated_noise_scale * _model_error_px(rng, n, fps, body_px, table)
     if spec.smoothing_frames > 0:  # a causal filter like a tracker's: lags and rounds the corners
         a = 1.0 - np.exp(-1.0 / spec.smoothing_frames)
         for i in range(1, n):
@@ -1058,42 +1060,68 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
     return seq, truth
 
 
-#: Pose-model error, SD in % of body height (image x, image y), measured as MediaPipe (posture_cam.extract)
-#: minus the exact projected joints on a rendered hemiplegic walk (synth.gait.render_recording, 640x360,
-#: person 149 px, side view, 195 frames): ankles/heels/toes x 3.2-3.3, y 1.0-1.4; knees 2.6 / 1.4;
-#: hips 0.9 / 0.7; autocorrelation 0.78 / 0.6 / 0.2 at 1 / 2 / 4 frames (24 fps). Other landmarks: 1 %.
-MODEL_ERROR_PCT: dict[str, tuple[float, float]] = {
-    "ANKLE": (3.3, 1.2),
-    "HEEL": (3.3, 1.2),
-    "FOOT_INDEX": (3.3, 1.2),
-    "KNEE": (2.6, 1.4),
-    "HIP": (0.9, 0.7),
+#: Pose-model error: SD in % of body height (image x, image y) per landmark kind, left and right pooled,
+#: after the legs' mutual pull (``leg_collapse``) is removed. Measured as MediaPipe (posture_cam.extract)
+#: minus the exact projected joints of side-view renders (synth.gait.render_recording, 640x360, 24 fps,
+#: person ~145 px) while walking; autocorrelation of the feet error 0.78 / 0.6 / 0.2 at 1 / 2 / 4
+#: frames. NOSE stands for the face; PINKY/INDEX/THUMB use WRIST. ``k`` is the measured leg_collapse.
+MEASURED_FAULTS: dict[str, dict[str, Any]] = {
+    "hemiplegic": {  # hemiplegic_bout1, 195 frames
+        "leg_collapse": 0.07,
+        "error_pct": {
+            "ANKLE": (2.9, 1.2),
+            "HEEL": (3.0, 1.2),
+            "FOOT_INDEX": (3.4, 1.2),
+            "KNEE": (2.0, 1.2),
+            "HIP": (1.0, 0.8),
+            "SHOULDER": (0.8, 0.5),
+            "ELBOW": (3.0, 1.0),
+            "WRIST": (5.4, 4.1),
+            "NOSE": (0.4, 0.5),
+        },
+    },
+    "parkinsonian": {  # parkinsonian_bout1, 190 frames
+        "leg_collapse": 0.29,
+        "error_pct": {
+            "ANKLE": (1.0, 0.9),
+            "HEEL": (1.0, 1.0),
+            "FOOT_INDEX": (1.1, 1.0),
+            "KNEE": (0.9, 0.8),
+            "HIP": (0.5, 0.4),
+            "SHOULDER": (0.8, 0.5),
+            "ELBOW": (1.1, 0.4),
+            "WRIST": (1.4, 0.6),
+            "NOSE": (0.4, 0.2),
+        },
+    },
 }
-#: Faults per gait type for ``recording(realistic=True)``: the two legs are drawn towards each other
-#: (``leg_collapse`` k: detected = true + k (other leg - this leg), least squares on image x while
-#: walking) and the residual error scaled from :data:`MODEL_ERROR_PCT`. Measured with MediaPipe on the
-#: side-view renders hemiplegic_bout1 (k 0.03-0.14, residual 2.6-3.1 % at the feet) and
-#: parkinsonian_bout1 (k 0.28-0.43, residual 0.7-1.0 %); the other gait types use the hemiplegic values.
-MEASURED_FAULTS: dict[str, dict[str, float]] = {
-    "hemiplegic": {"leg_collapse": 0.08, "correlated_noise_scale": 0.9},
-    "parkinsonian": {"leg_collapse": 0.35, "correlated_noise_scale": 0.3},
-}
+#: the default error table (``RecordingSpec.model_error_pct`` None): the hemiplegic render's
+MODEL_ERROR_PCT: dict[str, tuple[float, float]] = MEASURED_FAULTS["hemiplegic"]["error_pct"]
 MODEL_ERROR_CORR_S = 1.4 / 24.0  # Gaussian smoothing of white noise giving the measured autocorrelation
+_HAND = ("PINKY", "INDEX", "THUMB")
 
 
-def _model_error_px(rng: np.random.Generator, n: int, fps: float, body_h_px: np.ndarray) -> np.ndarray:
-    """(n, 33, 2) temporally correlated landmark errors with the SDs of :data:`MODEL_ERROR_PCT`."""
+def _model_error_px(
+    rng: np.random.Generator,
+    n: int,
+    fps: float,
+    body_h_px: np.ndarray,
+    table: dict[str, tuple[float, float]] | None = None,
+) -> np.ndarray:
+    """(n, 33, 2) temporally correlated landmark errors with the SDs of ``table`` (% of body height)."""
     from scipy.ndimage import gaussian_filter1d
 
+    table = table or MODEL_ERROR_PCT
     white = rng.normal(0.0, 1.0, (n, N_LANDMARKS, 2))
     sigma = MODEL_ERROR_CORR_S * fps
     smooth = gaussian_filter1d(white, sigma, axis=0, mode="nearest") if sigma > 0.3 else white
     smooth /= np.maximum(smooth.std(axis=0, keepdims=True), 1e-9)
-    sd = np.ones((N_LANDMARKS, 2))
+    sd = np.tile(np.asarray(table.get("NOSE", (1.0, 1.0)), float), (N_LANDMARKS, 1))
     for lm in L:
-        part = lm.name.split("_", 1)[-1]
-        if lm.name.startswith(("LEFT_", "RIGHT_")) and part in MODEL_ERROR_PCT:
-            sd[int(lm)] = MODEL_ERROR_PCT[part]
+        part = lm.name.split("_", 1)[-1] if lm.name.startswith(("LEFT_", "RIGHT_")) else ""
+        part = "WRIST" if part in _HAND else part
+        if part in table:
+            sd[int(lm)] = table[part]
     return smooth * sd[None] / 100.0 * body_h_px[:, None, None]
 
 
@@ -1393,7 +1421,8 @@ def recording(
         swap_rate_per_s=0.15 if realistic else 0.0,
         dropout_rate=0.01 if realistic else 0.0,
         leg_collapse=faults["leg_collapse"] if realistic else 0.0,
-        correlated_noise_scale=faults["correlated_noise_scale"] if realistic else 0.0,
+        correlated_noise_scale=1.0 if realistic else 0.0,
+        model_error_pct=tuple((k, x, y) for k, (x, y) in faults["error_pct"].items()) if realistic else None,
         seed=seed,
         start_xz_m=start,
         start_heading_deg=heading,
