@@ -921,6 +921,7 @@ def test_uncertain_roll_yaw_and_stance_lower_confidence_and_say_why(rules):
         "feet": _with(sure, calibration={"roll_deg": 1.2, "roll_source": "feet"}),
         "yaw": _with(sure, yaw={"median_abs_deg": 12.0, "frontal_max_yaw_deg": 15.0}),
         "stance": _with(sure, stance={"feet_stagger_m": 0.25}),
+        "stance_image": _with(sure, stance={"feet_stagger_m": 0.02, "feet_drop_fraction_height": 0.04}),
     }
     for name, res in cases.items():
         f = finding(res, "leg_length_pelvic_obliquity", rules)

@@ -179,3 +179,21 @@ def test_feet_stagger_is_measured_in_the_body_frame(yaw: float) -> None:
         seq.image_px, world, seq.visibility, seq.presence, seq.timestamps_s, seq.fps, seq.frame_size
     )
     assert np.nanmedian(feet_stagger_m(moved)) == pytest.approx(0.25, abs=0.01)
+
+
+def test_feet_drop_is_the_image_cue_for_a_staggered_stance() -> None:
+    """The nearer foot sits lower in the picture; side by side reads ~0 (orthographic simulator)."""
+    from posture_cam.view import classify_views, feet_drop_fraction_height
+
+    seq = simulate_posture(view="front", duration_s=1.0, noise_px=0.3)
+    assert np.nanmedian(feet_drop_fraction_height(seq)) < 0.005
+    img = np.array(seq.image_px, dtype=np.float64, copy=True)
+    body_px = seq.meta["simulated"]["scale_px_per_m"] * 1.75
+    for lm in (L.RIGHT_HEEL, L.RIGHT_ANKLE, L.RIGHT_FOOT_INDEX):
+        img[:, lm, 1] += 0.04 * body_px  # the right foot 4 % of body height lower (nearer the camera)
+    moved = PoseSequence(
+        img, seq.world_m, seq.visibility, seq.presence, seq.timestamps_s, seq.fps, seq.frame_size
+    )
+    assert np.nanmedian(feet_drop_fraction_height(moved, body_px)) == pytest.approx(0.04, abs=0.003)
+    stance = classify_views(moved).to_json()["stance"]
+    assert stance["feet_drop_fraction_height"] == pytest.approx(0.04, abs=0.006)  # torso-based height

@@ -422,7 +422,9 @@ def uncertainty_evidence(rule: Rule, rules: RuleSet, result: Mapping[str, Any]) 
         elif name == "stance" and view is not None:
             st = view.get("stance") if isinstance(view.get("stance"), Mapping) else {}
             dz = _num(st.get("feet_stagger_m"))
+            drop = _num(st.get("feet_drop_fraction_height"))
             lim = check.limits["max_feet_stagger_m"]
+            lim_drop = check.limits["max_feet_drop_fraction_height"]
             rejected = str((cal or {}).get("feet_rejected_reason") or "")
             if dz is not None and dz > lim:
                 out.append(
@@ -436,11 +438,21 @@ def uncertainty_evidence(rule: Rule, rules: RuleSet, result: Mapping[str, Any]) 
                         f"> {lim * 100:.0f} cm)",
                     )
                 )
-            elif dz is None and "stagger" in rejected:
+            elif drop is not None and drop > lim_drop:
                 out.append(
                     _doubt(
-                        check, "view.stance.feet_stagger_m", None, "m", check.factors["factor"], rejected
+                        check,
+                        "view.stance.feet_drop_fraction_height",
+                        round(100 * drop, 2),
+                        "% height",
+                        check.factors["factor"],
+                        f"one foot sits {100 * drop:.1f}% of body height lower in the picture than the "
+                        f"other (> {100 * lim_drop:g}%): one foot nearer the camera (staggered) or lifted",
                     )
+                )
+            elif "stagger" in rejected:
+                out.append(
+                    _doubt(check, "view.stance.feet_stagger_m", None, "m", check.factors["factor"], rejected)
                 )
     return out
 

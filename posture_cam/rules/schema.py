@@ -124,7 +124,7 @@ _UNCERTAINTY_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # check: (factor keys, limit keys)
     "roll": (("none_factor", "feet_factor", "scene_low_factor"), ("scene_min_confidence",)),
     "yaw": (("factor",), ("near_fraction",)),
-    "stance": (("factor",), ("max_feet_stagger_m",)),
+    "stance": (("factor",), ("max_feet_stagger_m", "max_feet_drop_fraction_height")),
 }
 
 
