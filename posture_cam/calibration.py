@@ -399,7 +399,8 @@ def body_height_series_px(seq: PoseSequence, roll_deg: float = 0.0) -> np.ndarra
             np.nanmax(np.where(np.isfinite(feet), feet, -np.inf), axis=1),
             np.nan,
         )
-        ear = np.nanmean(np.where(np.isfinite(ears), ears, np.nan), axis=1) if ears.size else np.nan
+        n_ears = np.isfinite(ears).sum(axis=1)
+        ear = np.where(n_ears > 0, np.where(np.isfinite(ears), ears, 0.0).sum(axis=1) / n_ears, np.nan)
     h = (floor - ear) / EAR_HEIGHT_FRACTION
     return np.where(np.isfinite(h) & (h > 0), h, np.nan)
 

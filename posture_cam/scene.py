@@ -437,7 +437,7 @@ def summarise(
 
     A reading counts when it has at least ``min_lines_per_reading`` supporting lines. Confidence is
     the product of: the support (summed line length, saturating at ``full_support_frame_heights``
-    per reading on average and at 3 readings), the agreement between frames (falls linearly to 0 at
+    per reading on average and at 2 readings), the agreement between frames (falls linearly to 0 at
     ``max_spread_deg`` IQR) and within frames (falls to 0 at a 2 deg line IQR), and the fits'
     ambiguity (median over frames, falls linearly to 0 at ``max_ambiguity_deg``).
     """
@@ -473,8 +473,8 @@ def summarise(
     within = iqr[ok]
     within_med = float(np.median(within[np.isfinite(within)])) if np.isfinite(within).any() else 2.0
     support = float(wt.sum())
-    c_support = min(1.0, support / (full_support_frame_heights * max(1, min(n_ok, 3))))
-    c_count = min(1.0, n_ok / 3.0) ** 0.5
+    c_support = min(1.0, support / (full_support_frame_heights * max(1, min(n_ok, 2))))
+    c_count = min(1.0, n_ok / 2.0) ** 0.5  # one frame alone may be a fluke (someone passing)
     c_spread = max(0.0, 1.0 - spread / max_spread_deg)
     c_within = max(0.0, 1.0 - within_med / 2.0)
     a = amb[ok]
