@@ -185,3 +185,25 @@ def test_too_short_walking_says_how_long_it_would_need():
     cv = rep.metrics["step_time_cv_pct"]
     assert cv.status == "not_assessable"
     assert "more walking would be needed" in cv.reason, cv.reason
+
+
+def test_implausible_events_are_set_aside_with_a_reason():
+    from posture_cam.gait.events import GaitEvent, PlausibilityChecker
+
+    evs = [
+        GaitEvent(0, 0.0, "left", "heel_strike", 0.9),
+        GaitEvent(15, 0.5, "right", "heel_strike", 0.9),
+        GaitEvent(18, 0.6, "right", "heel_strike", 0.4),  # a second right contact 0.1 s later
+        GaitEvent(30, 1.0, "left", "heel_strike", 0.9),
+        GaitEvent(150, 5.0, "right", "heel_strike", 0.9),  # 4 s after the previous contact
+    ]
+    out = (
+        PlausibilityChecker(min_step_time_s=0.25, max_step_time_s=1.5)
+        .detect(evs, sampling_rate_hz=30)
+        .events_
+    )
+    by_t = {e.time_s: e for e in out}
+    assert by_t[0.6].plausible is False and "in a row" in by_t[0.6].reason
+    assert by_t[5.0].plausible is False and "plausible step time" in by_t[5.0].reason
+    assert by_t[0.5].plausible and by_t[0.5].reason is None
+    assert "reason" in by_t[5.0].to_json(np.arange(200)) and by_t[5.0].confidence == pytest.approx(0.45)

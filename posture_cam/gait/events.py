@@ -39,9 +39,10 @@ class GaitEvent:
     confidence: float  # 0..1
     bout: int = 0
     plausible: bool = True
+    reason: str | None = None  # why an implausible event was set aside
 
     def to_json(self, frame_index: np.ndarray) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "frame": int(frame_index[self.frame]),
             "time_s": round(float(self.time_s), 4),
             "foot": self.foot,
@@ -49,6 +50,9 @@ class GaitEvent:
             "confidence": round(float(self.confidence), 3),
             "plausible": self.plausible,
         }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 # ------------------------------------------------------------------ swap repair
@@ -601,7 +605,8 @@ class PlausibilityChecker:
       implausible);
     * heel strikes must alternate between feet, and the time between consecutive heel strikes of the
       two feet (a step) must lie within [``min_step_time_s``, ``max_step_time_s``].
-    Implausible events have their confidence halved.
+    Implausible events have their confidence halved and carry the ``reason`` they were set aside
+    (written to result.json); only plausible events make steps.
     """
 
     def __init__(self, *, min_step_time_s: float, max_step_time_s: float) -> None:
@@ -612,11 +617,14 @@ class PlausibilityChecker:
         del sampling_rate_hz
         evs = sorted(events, key=lambda e: e.time_s)
         bad = np.zeros(len(evs), bool)
+        why: dict[int, str] = {}
         for foot in FEET:
             idx = [i for i, e in enumerate(evs) if e.foot == foot]
             for i, j in zip(idx[:-1], idx[1:], strict=True):
                 if evs[i].type == evs[j].type and evs[i].bout == evs[j].bout:
-                    bad[i if evs[i].confidence < evs[j].confidence else j] = True
+                    k = i if evs[i].confidence < evs[j].confidence else j
+                    bad[k] = True
+                    why[k] = f"two {evs[k].type.replace('_', ' ')}s of the {foot} foot in a row (the weaker)"
         hs = [i for i, e in enumerate(evs) if e.type == "heel_strike" and not bad[i]]
         ok_hs = np.zeros(len(evs), bool)
         for i, j in zip(hs[:-1], hs[1:], strict=True):
@@ -630,8 +638,17 @@ class PlausibilityChecker:
         for i in hs:
             if not ok_hs[i]:
                 bad[i] = True
+                why[i] = (
+                    "no heel strike of the other foot within a plausible step time "
+                    f"({self.min_step_time_s:g}-{self.max_step_time_s:g} s) before or after it"
+                )
         self.events_ = [
-            replace(e, plausible=not bad[i], confidence=e.confidence * (0.5 if bad[i] else 1.0))
+            replace(
+                e,
+                plausible=not bad[i],
+                confidence=e.confidence * (0.5 if bad[i] else 1.0),
+                reason=why.get(i) if bad[i] else None,
+            )
             for i, e in enumerate(evs)
         ]
         return self
