@@ -19,6 +19,7 @@ from posture_cam.simulate.gait_recording import (
     GAIT_TYPES,
     MEASURED_FAULTS,
     MODEL_ERROR_PCT,
+    STANDING_ERROR_FRACTION,
     CameraSpec,
     RecordingSpec,
     RecordingTruth,
@@ -485,15 +486,24 @@ def test_model_error_has_the_measured_size_and_correlation():
     a = np.asarray(simulate_recording(base)[0].image_px)[..., :2]
     seq, tr = simulate_recording(RecordingSpec(**{**base.__dict__, "correlated_noise_scale": 1.0}))
     e = (np.asarray(seq.image_px)[..., :2] - a) / tr.body_height_px[:, None, None] * 100.0
-    for lm, (sx, sy) in ((L.RIGHT_ANKLE, MODEL_ERROR_PCT["ANKLE"]), (L.LEFT_HIP, MODEL_ERROR_PCT["HIP"])):
-        assert np.std(e[:, lm, 0]) == pytest.approx(sx, rel=0.1)
-        assert np.std(e[:, lm, 1]) == pytest.approx(sy, rel=0.1)
-    x = e[:, L.RIGHT_ANKLE, 0]
+    walk = binary_erosion(tr.walking, np.ones(13, bool))  # away from the 0.25 s ramps
+    still = binary_erosion(tr.phase_per_frame == "standing", np.ones(13, bool))
+    for lm, kind in (
+        (L.RIGHT_ANKLE, "ANKLE"),
+        (L.LEFT_HIP, "HIP"),
+        (L.NOSE, "NOSE"),
+        (L.LEFT_THUMB, "WRIST"),
+    ):
+        sx, sy = MODEL_ERROR_PCT[kind]
+        assert np.std(e[walk, lm, 0]) == pytest.approx(sx, rel=0.15), kind
+        assert np.std(e[walk, lm, 1]) == pytest.approx(sy, rel=0.15), kind
+    # standing still: much smaller errors at the feet, as measured on the renders
+    f = STANDING_ERROR_FRACTION["ANKLE"]
+    assert np.std(e[still, L.RIGHT_ANKLE, 0]) == pytest.approx(f * MODEL_ERROR_PCT["ANKLE"][0], rel=0.25)
+    x = e[tr.bouts[0].start + 6 : tr.bouts[0].stop - 6, L.RIGHT_ANKLE, 0]
     lag1 = np.corrcoef(x[:-1], x[1:])[0, 1]
     lag4 = np.corrcoef(x[:-4], x[4:])[0, 1]
     assert 0.75 <= lag1 <= 0.95 and lag4 < 0.35
-    assert np.std(e[:, L.NOSE, 0]) == pytest.approx(MODEL_ERROR_PCT["NOSE"][0], rel=0.1)
-    assert np.std(e[:, L.LEFT_THUMB, 1]) == pytest.approx(MODEL_ERROR_PCT["WRIST"][1], rel=0.1)
     # a table of its own (the parkinsonian render's) replaces the default
     pd = recording("parkinsonian", realistic=True)
     assert pd.model_error_pct is not None and ("ANKLE", 1.0, 0.9) in pd.model_error_pct
@@ -502,8 +512,8 @@ def test_model_error_has_the_measured_size_and_correlation():
         RecordingSpec(**{**base.__dict__, "correlated_noise_scale": 1.0, "model_error_pct": own})
     )
     e2 = (np.asarray(seq2.image_px)[..., :2] - a) / tr.body_height_px[:, None, None] * 100.0
-    assert np.std(e2[:, L.LEFT_ANKLE, 0]) == pytest.approx(6.0, rel=0.1)
-    assert np.std(e2[:, L.LEFT_KNEE, 0]) == pytest.approx(1.0, rel=0.1)  # kinds not in the table: 1 %
+    assert np.std(e2[walk, L.LEFT_ANKLE, 0]) == pytest.approx(6.0, rel=0.15)
+    assert np.std(e2[walk, L.LEFT_KNEE, 0]) == pytest.approx(1.0, rel=0.15)  # kinds not in the table: 1 %
 
 
 def test_leg_collapse_draws_both_legs_together():

@@ -977,7 +977,8 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
     if spec.correlated_noise_scale > 0:
         body_px = f * spec.walker.height_m / pelvis_depth
         table = {k: (x, y) for k, x, y in spec.model_error_pct} if spec.model_error_pct else None
-        img = img + spec.correlated_noise_scale * _model_error_px(rng, n, fps, body_px, table)
+        moving = _envelope(t, [(a, b) for lab, a, b in plan.segments if lab in ("walking", "turn")], 0.25)
+        img = img + spec.correlated_noise_scale * _model_error_px(rng, n, fps, body_px, table, moving)
     if spec.smoothing_frames > 0:  # a causal filter like a tracker's: lags and rounds the corners
         a = 1.0 - np.exp(-1.0 / spec.smoothing_frames)
         for i in range(1, n):
@@ -1098,6 +1099,16 @@ MEASURED_FAULTS: dict[str, dict[str, Any]] = {
 #: the default error table (``RecordingSpec.model_error_pct`` None): the hemiplegic render's
 MODEL_ERROR_PCT: dict[str, tuple[float, float]] = MEASURED_FAULTS["hemiplegic"]["error_pct"]
 MODEL_ERROR_CORR_S = 1.4 / 24.0  # Gaussian smoothing of white noise giving the measured autocorrelation
+#: Error while standing still as a fraction of the walking error (the renders' 18-20 standing frames,
+#: rough): feet 0.1-0.5 % vs 3.0-3.4 % of body height, knees 0.8-1.1 vs 1.9-2.3, hips 0.4-0.5 vs 0.5-1.0.
+STANDING_ERROR_FRACTION: dict[str, float] = {
+    "ANKLE": 0.12,
+    "HEEL": 0.12,
+    "FOOT_INDEX": 0.12,
+    "KNEE": 0.45,
+    "HIP": 0.7,
+}
+STANDING_ERROR_FRACTION_OTHER = 0.5
 _HAND = ("PINKY", "INDEX", "THUMB")
 
 
@@ -1107,8 +1118,10 @@ def _model_error_px(
     fps: float,
     body_h_px: np.ndarray,
     table: dict[str, tuple[float, float]] | None = None,
+    moving: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(n, 33, 2) temporally correlated landmark errors with the SDs of ``table`` (% of body height)."""
+    """(n, 33, 2) temporally correlated landmark errors with the SDs of ``table`` (% of body height)
+    while ``moving`` (0..1 per frame, default 1), :data:`STANDING_ERROR_FRACTION` of them when still."""
     from scipy.ndimage import gaussian_filter1d
 
     table = table or MODEL_ERROR_PCT
@@ -1117,12 +1130,16 @@ def _model_error_px(
     smooth = gaussian_filter1d(white, sigma, axis=0, mode="nearest") if sigma > 0.3 else white
     smooth /= np.maximum(smooth.std(axis=0, keepdims=True), 1e-9)
     sd = np.tile(np.asarray(table.get("NOSE", (1.0, 1.0)), float), (N_LANDMARKS, 1))
+    still = np.full(N_LANDMARKS, STANDING_ERROR_FRACTION_OTHER)
     for lm in L:
         part = lm.name.split("_", 1)[-1] if lm.name.startswith(("LEFT_", "RIGHT_")) else ""
         part = "WRIST" if part in _HAND else part
         if part in table:
             sd[int(lm)] = table[part]
-    return smooth * sd[None] / 100.0 * body_h_px[:, None, None]
+        still[int(lm)] = STANDING_ERROR_FRACTION.get(part, STANDING_ERROR_FRACTION_OTHER)
+    mv = np.ones(n) if moving is None else np.clip(np.asarray(moving, float), 0.0, 1.0)
+    scale = still[None, :] + (1.0 - still[None, :]) * mv[:, None]  # (n, 33)
+    return smooth * sd[None] * scale[..., None] / 100.0 * body_h_px[:, None, None]
 
 
 def _spans(
@@ -1460,6 +1477,7 @@ __all__: Sequence[str] = (
     "LAYOUTS",
     "MEASURED_FAULTS",
     "MODEL_ERROR_PCT",
+    "STANDING_ERROR_FRACTION",
     "PHASES",
     "RecordingSpec",
     "RecordingTruth",
