@@ -6,7 +6,8 @@ about the vertical, seen from 3.6 m by a camera at 1.0 m and at 1.6 m (aimed at 
 the 1.6 m camera looks down ~11 deg), runs MediaPipe (VIDEO mode) and prints per case, medians over
 frames:
 
-* ``yaw``: the subject yaw from the world landmarks (``view.subject_yaw_deg``) against the true turn;
+* ``yaw``: the subject yaw from the world landmarks (``view.subject_yaw_deg``) against the true turn,
+  and from the image widths alone (the same function without world landmarks);
 * ``pelvis``/``shoulders``: image line tilts (deg, + = subject's right lower) of the true joints
   (projected) and of the landmarks, and the landmarks' error against the true *body* obliquity;
 * ``pitch``: the view elevation read from the world landmarks (the hip->shoulder axis leaning towards
@@ -136,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=REPO / "models" / "pose_landmarker_full.task")
     a = ap.parse_args(argv)
     cols = (
-        "cam m | true obl | yaw | yaw est | pelvis true img | pelvis lm | err | shoulders true img | "
-        "shoulders lm | pitch est | pelvis corr | err corr | pelvis world | err world"
+        "cam m | true obl | yaw | yaw est | yaw img | pelvis true img | pelvis lm | err | "
+        "shoulders true img | shoulders lm | pitch est | pelvis corr | err corr | pelvis world | err world"
     )
     print(f"| {cols} |")
     print("|" + "---:|" * len(cols.split("|")))
@@ -161,6 +162,16 @@ def main(argv: list[str] | None = None) -> int:
                     (a.width, a.height),
                 )
                 y_est = subject_yaw_deg(seq)
+                no_world = PoseSequence(
+                    seq.image_px,
+                    np.full_like(seq.world_m, np.nan),
+                    seq.visibility,
+                    seq.presence,
+                    seq.timestamps_s,
+                    FPS,
+                    (a.width, a.height),
+                )
+                y_img = subject_yaw_deg(no_world)
                 p_true = line_deg(true_px[:, L.LEFT_HIP], true_px[:, L.RIGHT_HIP])
                 p_lm = line_deg(img[:, L.LEFT_HIP], img[:, L.RIGHT_HIP])
                 s_true = line_deg(true_px[:, L.LEFT_SHOULDER], true_px[:, L.RIGHT_SHOULDER])
@@ -169,8 +180,9 @@ def main(argv: list[str] | None = None) -> int:
                 corr = p_lm - np.degrees(np.arctan(np.tan(np.radians(pitch)) * np.tan(np.radians(y_est))))
                 wlev = levelled_world_tilt_deg(world, pitch)
                 r = dict(
-                    cam=cam_h, obl=obl, yaw=yaw, yaw_est=med(y_est), p_true=med(p_true), p_lm=med(p_lm),
-                    s_true=med(s_true), s_lm=med(s_lm), pitch=med(pitch), corr=med(corr), world=med(wlev),
+                    cam=cam_h, obl=obl, yaw=yaw, yaw_est=med(y_est), yaw_img=med(y_img),
+                    p_true=med(p_true), p_lm=med(p_lm), s_true=med(s_true), s_lm=med(s_lm),
+                    pitch=med(pitch), corr=med(corr), world=med(wlev),
                 )  # fmt: skip
                 rows.append(r)
                 cells = [
@@ -178,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{obl:+.0f}",
                     f"{yaw:+.0f}",
                     f"{r['yaw_est']:+.1f}",
+                    f"{r['yaw_img']:+.1f}",
                     f"{r['p_true']:+.2f}",
                     f"{r['p_lm']:+.2f}",
                     f"{r['p_lm'] - obl:+.2f}",
