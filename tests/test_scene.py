@@ -276,3 +276,19 @@ def test_mask_follows_the_limbs_not_their_hull() -> None:
     m = subject_mask((H, W), lm, 0.12)
     assert m[70, 260] and m[130, 160] and m[30, 160]  # arm, trunk, head
     assert not m[180, 60] and not m[180, 260]  # under the arms, beside the legs
+
+
+def test_sampler_reads_less_often_after_the_dense_readings() -> None:
+    img = _frame_with_verticals(1.0)
+    lms = _person(img.copy())
+    sampler = SceneRollSampler(every_s=1.0, dense_readings=3)
+    for i in range(200):  # 20 s at 10 fps
+        sampler(_Frame(i, i / 10.0, img), _Cand(lms))
+    assert sorted(sampler.readings_) == [0, 10, 20, 70, 120, 170]
+
+
+def test_sampler_rejects_a_bad_period() -> None:
+    from posture_cam.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="scene_roll_every_s"):
+        SceneRollSampler(every_s=0.0)
