@@ -49,7 +49,7 @@ def column_name(col: str) -> str:
 def browser_table(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The recordings as the browser shows them: file name, subject, date, view in words, key numbers
     (catalogue names, units, precision) and flags; numeric columns stay numbers so they sort.
-    Columns without any value are left out. Returns (table, st.column_config)."""
+    Columns without any value are left out. Returns (table, {numeric column: decimals})."""
     out = pd.DataFrame(index=df.index)
     out["Recording"] = [Path(str(p)).name if isinstance(p, str) and p else str(n)
                         for p, n in zip(df.get("path", df["name"]), df["name"], strict=True)]  # fmt: skip
@@ -62,25 +62,34 @@ def browser_table(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     config: dict[str, Any] = {}
     if "duration_s" in df:
         out["Length [s]"] = pd.to_numeric(df["duration_s"], errors="coerce")
-        config["Length [s]"] = st.column_config.NumberColumn(format="%.1f")
+        config["Length [s]"] = 1
     if "detection_rate" in df:
         out["Person found [%]"] = pd.to_numeric(df["detection_rate"], errors="coerce") * 100
-        config["Person found [%]"] = st.column_config.NumberColumn(format="%.0f")
+        config["Person found [%]"] = 0
     for col, title in (("n_flagged", "Flagged"), ("n_borderline", "Borderline")):
         if col in df:
             out[title] = pd.to_numeric(df[col], errors="coerce")
-            config[title] = st.column_config.NumberColumn(format="%d")
+            config[title] = 0
     if "flagged_findings" in df:
         out["Findings"] = df["flagged_findings"].fillna("").astype(str)
     for col in metric_columns(df):
         row = catalogue.info(col.removeprefix("gait."))
         title = row.label
         out[title] = pd.to_numeric(df[col], errors="coerce")
-        config[title] = st.column_config.NumberColumn(format=f"%.{row.precision}f", help=row.sign)
+        config[title] = row.precision
     if "error" in df:
         out["Problem"] = df["error"].fillna("").astype(str)
     keep = [c for c in out.columns if out[c].replace("", pd.NA).notna().any() or c in ("Recording", "Status")]
     return out[keep], {k: v for k, v in config.items() if k in keep}
+
+
+def styled(table: pd.DataFrame, decimals: dict[str, int]) -> Any:
+    """The table for st.dataframe: numbers at their precision, a dash where there is no value (the
+    values stay numbers, so the columns sort numerically)."""
+    fmt = {c: f"{{:.{d}f}}" for c, d in decimals.items() if c in table.columns}
+    return table.style.format(fmt, na_rep="-").format(
+        na_rep="-", subset=[c for c in table.columns if c not in fmt]
+    )
 
 
 def sessions_of(df: pd.DataFrame, subject_id: str, metric: str) -> pd.DataFrame:
@@ -112,13 +121,12 @@ def render() -> None:
     statuses = sorted(df["status"].dropna().astype(str).unique())
     shown_status = st.multiselect("Status", statuses, default=statuses, key="batch_status")
     view = df[df["status"].astype(str).isin(shown_status)]
-    table, config = browser_table(view)
+    table, decimals = browser_table(view)
     st.caption("Click a column header to sort; select a row to open that recording.")
     event = st.dataframe(
-        table,
+        styled(table, decimals),
         hide_index=True,
         width="stretch",
-        column_config=config,
         on_select="rerun",
         selection_mode="single-row",
         key="batch_table",
@@ -159,8 +167,12 @@ def compare_sessions(df: pd.DataFrame) -> None:
         format_func=column_name,
     )
     table = sessions_of(df, subject, metric)
+    row = catalogue.info(metric.removeprefix("gait."))
+    shown = table.rename(
+        columns={"session_date": "Date", "name": "Result folder", "value": column_name(metric)}
+    )
     st.dataframe(
-        table.rename(columns={"session_date": "Date", "name": "Result folder", "value": column_name(metric)}),
+        styled(shown, {column_name(metric): row.precision}),
         hide_index=True,
         width="stretch",
     )

@@ -8,6 +8,7 @@ The report draws the same charts with matplotlib (:mod:`posture_cam.report_figur
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import altair as alt
 import numpy as np
@@ -58,20 +59,29 @@ def _activity_scale() -> alt.Scale:
     )
 
 
-def timeline_chart(segments: Sequence[Segment], duration_s: float, *, height: int = 46) -> alt.Chart:
-    """What the subject did when (and from which view), as one coloured strip."""
-    data = segments_frame(segments)
-    return (
+def timeline_chart(segments: Sequence[Segment], duration_s: float) -> alt.LayerChart:
+    """What the subject did when (and from which view), as one coloured strip with its words on it.
+    Show it with an explicit height (``st.altair_chart(..., height=110)``)."""
+    data = segments_frame(segments).assign(
+        row="recording",
+        mid=lambda d: (d["start_s"] + d["end_s"]) / 2,
+        label=[
+            f"{s.activity_words} · {catalogue.view_short(s.view)}"
+            if (float(s.end_s) - float(s.start_s)) >= 0.12 * max(duration_s, 1e-3)
+            else ""
+            for s in map(_row, segments)
+        ],
+    )
+    x_scale = alt.Scale(domain=[0, max(duration_s, 1e-3)], nice=False)
+    x = alt.X("start_s:Q", title="time [s]", scale=x_scale)
+    bars = (
         alt.Chart(data)
-        .mark_bar(height=height - 16)
+        .mark_bar()
         .encode(
-            x=alt.X(
-                "start_s:Q", title="time [s]", scale=alt.Scale(domain=[0, max(duration_s, 1e-3)], nice=False)
-            ),
+            x=x,
             x2="end_s:Q",
-            color=alt.Color(
-                "activity:N", scale=_activity_scale(), legend=alt.Legend(title=None, orient="top")
-            ),
+            y=alt.Y("row:N", axis=None),
+            color=alt.Color("activity:N", scale=_activity_scale(), legend=None),
             tooltip=[
                 "activity:N",
                 "view:N",
@@ -79,7 +89,20 @@ def timeline_chart(segments: Sequence[Segment], duration_s: float, *, height: in
                 alt.Tooltip("end_s:Q", format=".1f"),
             ],
         )
-        .properties(height=height)
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(color="white", fontSize=11)
+        .encode(x=alt.X("mid:Q", scale=x_scale), y=alt.Y("row:N", axis=None), text="label:N")
+    )
+    chart = alt.layer(bars, text)
+    assert isinstance(chart, alt.LayerChart)
+    return chart
+
+
+def _row(s: Segment) -> SimpleNamespace:
+    return SimpleNamespace(
+        start_s=s.start_s, end_s=s.end_s, activity_words=catalogue.activity_words(s.activity), view=s.view
     )
 
 

@@ -76,7 +76,10 @@ def render_result(result: Result | Mapping[str, Any], out_dir: Path | None, *, k
     for w in model.warnings:
         st.caption(md_escape(f"Warning: {w}"))
     if model.segments and model.duration_s:
-        st.altair_chart(charts.timeline_chart(res.activity_segments(), model.duration_s), width="stretch")
+        # an explicit height: with "content" Streamlit fits legend, axis and plot into the spec's height
+        st.altair_chart(
+            charts.timeline_chart(res.activity_segments(), model.duration_s), width="stretch", height=110
+        )
     tabs = st.tabs(list(SECTIONS), key=f"{key}_section", on_change="rerun", default="Findings")
     figs = _figures(str(out_dir), _mtime(out_dir)) if out_dir is not None and _mtime(out_dir) else {}
     renderers = {
@@ -96,7 +99,7 @@ def render_result(result: Result | Mapping[str, Any], out_dir: Path | None, *, k
 
 def render_findings(model: report_model.ReportModel, figs: Mapping[str, Any]) -> None:
     if not model.findings:
-        st.caption(md_escape(model.headline))
+        st.caption("No flagged or borderline finding: the line above says what could be assessed.")
     frames = figs.get("finding_frames") or {}
     for f in model.findings:
         with st.expander(
@@ -177,6 +180,7 @@ def render_charts(res: Result, model: report_model.ReportModel, out_dir: Path | 
         st.altair_chart(
             charts.metric_chart(ts, k, duration_s=duration, segments=res.activity_segments()),
             width="stretch",
+            height=240,
         )
     st.caption(
         "Blue: value per frame (gaps where it could not be measured). Green band: normal range from the "
