@@ -1,16 +1,26 @@
-"""Benchmark pose extraction on a real video from ../shared/data (or POSTURE_CAM_DATA).
+"""Benchmark pose extraction and `analyze` against a bare single-person MediaPipe loop (issue 15).
 
-Measures, each in a fresh subprocess (so peak RSS is per measurement):
+Each measurement is a fresh Python process; its wall time is taken by the parent from process start to
+exit, so imports, model loading and file output count exactly as a user pays them. Kinds:
 
-* ``raw``      - decode + MediaPipe detect only (PyAV decode, Tasks API VIDEO mode), no posture_cam logic;
-* ``extract``  - ``posture_cam.extract.extract_sequence`` over ``posture_cam.video.iter_frames``;
-* ``analyze``  - ``posture_cam.pipeline.analyze_file`` (when importable);
-* ``*_x5``     - the same three on a real file holding the video 5 times in a row (packets remuxed with
-  continued timestamps, no re-encoding): fixed start-up costs (imports, model load, probe, hashing)
-  amortise there, so it shows the per-frame overhead, and its peak memory shows growth with length.
+* ``bare1``  - a bare Tasks API loop: OpenCV decode, ``detect_for_video``, ``num_poses=1`` (the baseline);
+* ``bare3``  - the same loop with ``num_poses=3`` (MediaPipe then runs its person detector on every
+  frame, because it never tracks as many people as it may find);
+* ``extract`` - ``posture_cam.video.iter_frames`` + ``extract_sequence`` with the default config (one
+  subject followed by a one-person landmarker, a multi-person pass every 0.5 s);
+* ``extract_every`` - the same with ``people_detection_interval_s = 0`` (multi-person landmarker on
+  every frame: the behaviour before issue 15);
+* ``analyze`` - ``posture_cam.pipeline.analyze_file`` (decode, extraction, conditioning, posture, gait,
+  rules, files written).
+
+The kinds run interleaved (A/B/C, A/B/C, ...) so that load from other processes on the shared machine
+hits them alike; the table reports the median wall time over ``--repeats`` and the ratio to ``bare1`` of
+the same round. Videos: ``--video`` (default the 2.3 s 1080p clip ``walking/side_walk_60fps.mp4``) and,
+with ``--long``, two longer recordings made in a temporary folder from it: the clip remuxed N times in a
+row (1080p, no re-encoding) and the same re-encoded to 1280x720 at 30 fps (ffmpeg), each >= 15 s.
 
 Prints a Markdown table and writes it to docs/bench_extract.md.
-Usage: ``python bench/extract.py [--video walking/side_walk_60fps.mp4] [--no-write]``
+Usage: ``python bench/extract.py [--video walking/side_walk_60fps.mp4] [--long] [--repeats 2] [--no-write]``
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ import json
 import os
 import platform
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,23 +39,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+KINDS = ("bare1", "bare3", "extract", "extract_every", "analyze")
 
 
 def _data_dir() -> Path:
     return Path(os.environ.get("POSTURE_CAM_DATA", REPO.parent / "shared" / "data")).resolve()
-
-
-def _frames(path: Path, repeat: int):  # noqa: ANN202 - generator of Frame
-    from posture_cam.video import Frame, iter_frames
-
-    offset, index = 0.0, 0
-    for _ in range(repeat):
-        last = 0.0
-        for f in iter_frames(path):
-            last = f.timestamp_s
-            yield Frame(index, offset + f.timestamp_s, f.rgb)
-            index += 1
-        offset += last + 1.0 / 30.0
 
 
 def make_concatenated(video: Path, out: Path, repeat: int = 5) -> Path:
@@ -71,42 +71,64 @@ def make_concatenated(video: Path, out: Path, repeat: int = 5) -> Path:
     return out
 
 
-def _worker(kind: str, video: Path) -> dict[str, float]:
+def make_720p30(video: Path, out: Path) -> Path:
+    """``video`` re-encoded to 1280x720 at 30 fps (H.264, ffmpeg)."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise SystemExit("ffmpeg not found (needed for the 720p recording)")
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-i", str(video), "-vf", "scale=1280:720,fps=30", "-c:v", "libx264",
+         "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def _bare(video: Path, num_poses: int) -> int:
+    """The baseline a user would write: OpenCV decode + Tasks API VIDEO mode."""
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
     from posture_cam.model_bundle import ensure_model
 
-    model = ensure_model("full")
-    t0 = time.perf_counter()
-    n = 0
-    if kind == "raw":
-        import av
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(ensure_model("full"))),
+        running_mode=vision.RunningMode.VIDEO,
+        num_poses=num_poses,
+    )
+    n, last = 0, -1
+    cap = cv2.VideoCapture(str(video))
+    with vision.PoseLandmarker.create_from_options(opts) as lm:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            ts = max(int(round(cap.get(cv2.CAP_PROP_POS_MSEC))), last + 1)
+            last = ts
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts)
+            n += 1
+    cap.release()
+    return n
 
-        opts = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(model)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=3,
-        )
-        with vision.PoseLandmarker.create_from_options(opts) as lm, av.open(str(video)) as container:
-            last = -1
-            for frame in container.decode(video=0):
-                ts = max(int(round(float(frame.time) * 1000)), last + 1)
-                last = ts
-                rgb = frame.to_ndarray(format="rgb24")
-                lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts)
-                n += 1
+
+def _worker(kind: str, video: Path) -> dict[str, float]:
+    if kind in ("bare1", "bare3"):
+        n = _bare(video, int(kind[-1]))
     elif kind.startswith("extract"):
         from posture_cam.config import ExtractionConfig
         from posture_cam.extract import extract_sequence
-        from posture_cam.video import probe
+        from posture_cam.video import iter_frames, probe
 
         info = probe(video)
+        cfg = (
+            ExtractionConfig(people_detection_interval_s=0.0)
+            if kind == "extract_every"
+            else ExtractionConfig()
+        )
         seq = extract_sequence(
-            _frames(video, 1),
-            fps=info.fps,
-            frame_size=(info.width, info.height),
-            config=ExtractionConfig(num_poses=3),
-            model_path=model,
+            iter_frames(video), fps=info.fps, frame_size=(info.width, info.height), config=cfg
         )
         n = seq.n_frames
     elif kind == "analyze":
@@ -117,30 +139,78 @@ def _worker(kind: str, video: Path) -> dict[str, float]:
             n = int(res.result["input"]["frames"])
     else:
         raise SystemExit(f"unknown measurement {kind}")
-    dt = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-    return {"frames": n, "seconds": dt, "fps": n / dt, "peak_rss_mb": peak_mb}
+    return {"frames": n, "peak_rss_mb": peak_mb}
 
 
 def _measure(kind: str, video: Path) -> dict[str, float] | None:
+    t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", kind, "--video", str(video)],
         capture_output=True,
         text=True,
         cwd=REPO,
     )
+    wall = time.perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
         why = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode
         print(f"{kind}: failed ({why})", file=sys.stderr)
         return None
-    return json.loads(lines[-1])
+    out = json.loads(lines[-1])
+    out["seconds"] = wall
+    return out
+
+
+def _load() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:  # pragma: no cover
+        return "?"
+
+
+def bench_video(label: str, video: Path, kinds: list[str], repeats: int) -> list[str]:
+    from posture_cam.video import probe
+
+    info = probe(video)
+    runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
+    ratios: dict[str, list[float]] = {k: [] for k in kinds}
+    loads = [_load()]
+    for _ in range(repeats):
+        this: dict[str, float] = {}
+        for k in kinds:
+            r = _measure(k, video)
+            print(f"  {label} {k}: {r}", file=sys.stderr, flush=True)
+            if r is not None:
+                runs[k].append(r)
+                this[k] = r["seconds"]
+        for k in kinds:
+            if k in this and "bare1" in this:
+                ratios[k].append(this[k] / this["bare1"])
+        loads.append(_load())
+    rows = []
+    for k in kinds:
+        if not runs[k]:
+            rows.append(f"| {label} | {k} | failed | | | | |")
+            continue
+        secs = statistics.median(r["seconds"] for r in runs[k])
+        frames = int(runs[k][0]["frames"])
+        ratio = f"{statistics.median(ratios[k]):.2f}x" if ratios[k] else "-"
+        rt = info.duration_s / secs
+        mem = max(r["peak_rss_mb"] for r in runs[k])
+        rows.append(f"| {label} | {k} | {frames} | {secs:.1f} | {ratio} | {rt:.2f}x | {mem:.0f} |")
+    rows.append(f"| {label} | (load average during the runs: {' -> '.join(loads)}) | | | | | |")
+    return rows
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--video", default="walking/side_walk_60fps.mp4", help="path, or relative to shared/data")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--kinds", default=",".join(KINDS), help=f"comma-separated subset of {','.join(KINDS)}")
+    ap.add_argument("--repeats", type=int, default=2, help="interleaved rounds per video (median reported)")
+    ap.add_argument("--long", action="store_true", help="also the >= 15 s 1080p and 720p recordings")
+    ap.add_argument("--long-only", action="store_true", help="only the long recordings")
     ap.add_argument("--no-write", action="store_true", help="do not write docs/bench_extract.md")
     args = ap.parse_args()
     video = Path(args.video)
@@ -152,58 +222,43 @@ def main() -> int:
     if args.worker:
         print(json.dumps(_worker(args.worker, video)))
         return 0
-
-    kinds = ["raw", "extract"]
-    try:
-        import posture_cam.pipeline as _p  # noqa: F401
-
-        kinds.append("analyze")
-    except ImportError:
-        pass
-    res = {k: _measure(k, video) for k in kinds}
-    with tempfile.TemporaryDirectory() as tmp:
-        long_video = make_concatenated(video, Path(tmp) / f"x5{video.suffix}")
-        for k in list(kinds):
-            res[f"{k}_x5"] = _measure(k, long_video)
-    raw = res.get("raw")
-    raw5 = res.get("raw_x5")
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if "bare1" not in kinds:
+        kinds.insert(0, "bare1")
     rows = [
-        "| measurement | frames | time [s] | fps | vs raw (same file) | peak RSS [MB] |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| recording | measurement | frames | wall [s] | vs bare1 (same round) | real time | peak RSS [MB] |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for k, r in res.items():
-        if r is None:
-            rows.append(f"| {k} | failed | | | | |")
-            continue
-        base = raw5 if k.endswith("_x5") else raw
-        rel = f"{(base['fps'] / r['fps'] - 1) * 100:+.1f}% time" if base else "-"
-        rows.append(
-            f"| {k} | {r['frames']} | {r['seconds']:.1f} | {r['fps']:.1f} | {rel} | {r['peak_rss_mb']:.0f} |"
-        )
-    one, five = res.get("analyze"), res.get("analyze_x5")
-    growth = f"{(five['peak_rss_mb'] / one['peak_rss_mb'] - 1) * 100:+.1f}%" if one and five else "n/a"
-    ext = res.get("extract")
-    overhead = f"{(raw['fps'] / ext['fps'] - 1) * 100:+.1f}%" if raw and ext else "n/a"
+    from posture_cam.video import probe
 
-    def _over(k: str, base: dict | None) -> str:
-        r = res.get(k)
-        return f"{(base['fps'] / r['fps'] - 1) * 100:+.1f}%" if base and r else "n/a"
-
+    with tempfile.TemporaryDirectory() as tmp:
+        todo: list[tuple[str, Path]] = []
+        if not args.long_only:
+            info = probe(video)
+            todo.append((f"{video.name} ({info.width}x{info.height}, {info.duration_s:.1f} s)", video))
+        if args.long or args.long_only:
+            info = probe(video)
+            n = max(2, int(15.0 // info.duration_s) + 1)
+            long1080 = make_concatenated(video, Path(tmp) / f"long_1080{video.suffix}", repeat=n)
+            long720 = make_720p30(long1080, Path(tmp) / "long_720p30.mp4")
+            for p in (long1080, long720):
+                i = probe(p)
+                todo.append(
+                    (f"{video.stem} x{n} ({i.width}x{i.height}, {i.fps:.0f} fps, {i.duration_s:.1f} s)", p)
+                )
+        for label, path in todo:
+            rows += bench_video(label, path, kinds, args.repeats)
     text = "\n".join(
         [
             "## Pose extraction benchmark (bench/extract.py)",
             "",
-            f"Video: `{args.video}`; machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}; one subprocess per row (peak RSS = ru_maxrss of that process).",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs), Python "
+            f"{platform.python_version()}. Wall time of a fresh process per measurement (imports, model "
+            f"load, decode, detection, and for analyze everything up to result.json), median of "
+            f"{args.repeats} interleaved round(s); ratios within one round. Real time = recording "
+            "duration / wall time, on 2 cores.",
             "",
             *rows,
-            "",
-            f"- extract_sequence overhead over the raw decode+detect loop: {overhead} time (target < 10%).",
-            f"- analyze overhead over the raw loop: {_over('analyze', raw)} on the clip, "
-            f"{_over('analyze_x5', raw5)} on the 5x file (target < 10%; on a short clip the fixed start-up "
-            "cost of imports, probe, hashing and file output dominates).",
-            f"- peak memory of analyze, video x5 vs x1: {growth} (target within 10%).",
-            "- Timings share a 2-core machine with other work; compare rows of one run, not across runs.",
             "",
         ]
     )

@@ -17,8 +17,10 @@ records how many people the last multi-person pass saw (at least the one followe
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -165,6 +167,15 @@ class _OutlineSampler:
         return hip_outline_deg(best, rgb)
 
 
+def _prefetch(modules: tuple[str, ...]) -> None:
+    """Import ``modules`` (errors ignored: the real import later raises them where they matter)."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a warm-up only
+            pass
+
+
 def extract_sequence(
     frames: Iterable[FrameLike],
     *,
@@ -178,6 +189,7 @@ def extract_sequence(
     require_person: bool = False,
     running_mode: str = "video",
     total_frames: int | None = None,
+    prefetch_imports: Sequence[str] = (),
 ) -> PoseSequence:
     """Landmarks of one followed subject for every frame of ``frames``.
 
@@ -186,13 +198,20 @@ def extract_sequence(
     ``model_path`` defaults to ``config.model`` resolved by :func:`posture_cam.model_bundle.resolve_model`.
     ``progress(done, total_frames)`` is called after each frame; ``on_frame(frame, candidate_or_None)``
     lets a caller draw an overlay in the same pass. ``running_mode`` "video" (default) or "image"
-    (independent stills). With ``require_person`` a stream in which nobody was ever followed raises
+    (independent stills). ``prefetch_imports``: modules the caller needs afterwards (the analysis
+    stage: scipy.signal alone takes ~2 s to import), imported in a background thread while MediaPipe
+    runs (it releases the GIL), so their import time hides behind the extraction.
+    With ``require_person`` a stream in which nobody was ever followed raises
     :class:`NoPersonDetectedError`; otherwise the (all-NaN) sequence is returned for the caller to judge.
     Raises :class:`EmptyVideoError` for a stream without frames, :class:`InvalidFrameError` for a bad frame.
     """
     from .model_bundle import resolve_model
     from .pose_adapter import PoseLandmarkerAdapter
 
+    if prefetch_imports:
+        threading.Thread(
+            target=_prefetch, args=(tuple(prefetch_imports),), name="posture_cam-prefetch", daemon=True
+        ).start()
     cfg = config or ExtractionConfig()
     width, height = (int(v) for v in frame_size)
     if model_path is None:

@@ -401,6 +401,14 @@ def analyze_file(
                 on_frame=compose_hooks(on_frame, scene, luma),
                 running_mode="image" if info.is_image else "video",
                 total_frames=info.n_frames,
+                # the analysis stage's imports (~3 s: scipy.signal, pyarrow) load while MediaPipe runs
+                prefetch_imports=(
+                    "posture_cam.prepare",
+                    "posture_cam.posture",
+                    "posture_cam.gait",
+                    "posture_cam.rules",
+                    "pyarrow.parquet",
+                ),
             )
             if scene is not None:
                 seq = scene.attach(seq)

@@ -25,6 +25,7 @@ about 2 s of a short recording's start-up. A later plain ``import mediapipe`` st
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -100,6 +101,11 @@ def _defer_package_init(name: str) -> None:
         return getattr(mod, attr)
 
     mod.__getattr__ = __getattr__  # type: ignore[method-assign]
+    if name == "mediapipe":  # what its __init__ sets; read without running it (pipeline.versions)
+        try:
+            mod.__dict__["__version__"] = importlib.metadata.version("mediapipe")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a source tree
+            pass
     sys.modules[name] = mod
     parent, _, child = name.rpartition(".")
     if parent:

@@ -91,3 +91,24 @@ def test_pixels_world_and_mask_on_a_real_image(model: Path, shared_data: Path) -
     assert cand.mask is not None and cand.mask.shape == (h, w)
     hx, hy = cand.hip_center_px.astype(int)
     assert cand.mask[hy, hx] > 0.5 and cand.mask[5, 5] < 0.5
+
+
+def test_tasks_api_loads_without_legacy_solutions_and_mediapipe_stays_whole() -> None:
+    """The adapter imports only the Tasks API (no mediapipe.solutions -> matplotlib, ~1-2 s of start-up);
+    the version is known without the full import, and a later plain ``import mediapipe`` still has it all."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from posture_cam.pose_adapter import import_tasks_api\n"
+        "import_tasks_api()\n"
+        "import mediapipe\n"
+        "assert mediapipe.__version__\n"
+        "assert 'matplotlib' not in sys.modules and 'mediapipe.python.solutions' not in sys.modules\n"
+        "assert mediapipe.solutions.pose.PoseLandmark.NOSE == 0\n"
+        "assert mediapipe.tasks.vision.PoseLandmarker and mediapipe.Image\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-2000:]
