@@ -123,6 +123,7 @@ class WalkingBoutDetector:
         alternation_max_step_s: float = 2.0,
         pause_min_s: float = 0.3,
         max_slow_gap_s: float = 0.5,
+        trim_max_gap_s: float = 1.0,
     ) -> None:
         self.min_speed_body_heights_per_s = min_speed_body_heights_per_s
         self.min_scale_rate_per_s = min_scale_rate_per_s
@@ -141,6 +142,7 @@ class WalkingBoutDetector:
         self.alternation_max_step_s = alternation_max_step_s
         self.pause_min_s = pause_min_s
         self.max_slow_gap_s = max_slow_gap_s
+        self.trim_max_gap_s = trim_max_gap_s
 
     def detect(self, data: SegmentationInput, *, sampling_rate_hz: float) -> WalkingBoutDetector:
         rate = sampling_rate_hz
@@ -224,7 +226,7 @@ class WalkingBoutDetector:
                 if direct.size == 0:
                     continue
                 a, b = a + int(direct[0]), a + int(direct[-1]) + 1
-                a, b = _trim_ramps(prog, a, b, progressing, depth_fam, max_gap)
+                a, b = _trim_ramps(prog, a, b, progressing, depth_fam, int(round(self.trim_max_gap_s * rate)))
                 if b - a < min_len:
                     continue
                 if not (progressing[a:b].mean() >= 0.5 or self.stepping_[a:b].mean() >= 0.5):
@@ -311,9 +313,10 @@ def _trim_ramps(
 ) -> tuple[int, int]:
     """Trim a travelling bout to its longest run of steady travel: frames whose smoothed progression
     reaches half the bout's median and points the bout's way (per view-family group), gaps up to
-    ``max_gap`` frames bridged. The running mean spreads the start and the stop of travel over half
-    its window (6-8 frames at 30 fps, measured), and a slow turn on the spot moves the pelvis round
-    a small circle (the progression swings both ways); neither belongs to the bout."""
+    ``max_gap`` frames (``trim_max_gap_s``, 1 s: a slow step) bridged. The running mean spreads the
+    start and the stop of travel over half its window (6-8 frames at 30 fps, measured), and a slow
+    turn on the spot moves the pelvis round a small circle (the progression swings both ways);
+    neither belongs to the bout."""
     if progressing[a:b].mean() < 0.5:
         return a, b  # walking in place: nothing to trim
     p = np.nan_to_num(prog[a:b])
