@@ -1063,9 +1063,10 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
 
 #: Pose-model error: SD in % of body height (image x, image y) per landmark kind, left and right pooled,
 #: after the legs' mutual pull (``leg_collapse``) is removed. Measured as MediaPipe (posture_cam.extract)
-#: minus the exact projected joints of side-view renders (synth.gait.render_recording, 640x360, 24 fps,
-#: person ~145 px) while walking; autocorrelation of the feet error 0.78 / 0.6 / 0.2 at 1 / 2 / 4
-#: frames. NOSE stands for the face; PINKY/INDEX/THUMB use WRIST. ``k`` is the measured leg_collapse.
+#: minus the exact projected joints of renders (synth.gait.render_recording, 640x360, 24 fps, person
+#: ~145 px; side views except the waddling one) while walking; autocorrelation of the feet error
+#: 0.78 / 0.6 / 0.2 at 1 / 2 / 4 frames. NOSE stands for the face; PINKY/INDEX/THUMB use WRIST.
+#: Gait types without a render (healthy, ataxic) use the hemiplegic (side-view) values.
 MEASURED_FAULTS: dict[str, dict[str, Any]] = {
     "hemiplegic": {  # hemiplegic_bout1, 195 frames
         "leg_collapse": 0.07,
@@ -1079,6 +1080,20 @@ MEASURED_FAULTS: dict[str, dict[str, Any]] = {
             "ELBOW": (3.0, 1.0),
             "WRIST": (5.4, 4.1),
             "NOSE": (0.4, 0.5),
+        },
+    },
+    "waddling": {  # waddling_bout1, 179 frames, FRONT view walking towards the camera (person 116-157 px)
+        "leg_collapse": 0.06,
+        "error_pct": {
+            "ANKLE": (0.3, 0.9),
+            "HEEL": (0.5, 1.5),
+            "FOOT_INDEX": (0.7, 1.0),
+            "KNEE": (0.4, 1.4),
+            "HIP": (0.5, 0.8),
+            "SHOULDER": (0.6, 0.5),
+            "ELBOW": (0.6, 0.5),
+            "WRIST": (0.9, 1.5),
+            "NOSE": (0.7, 0.8),
         },
     },
     "parkinsonian": {  # parkinsonian_bout1, 190 frames
