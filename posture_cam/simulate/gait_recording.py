@@ -1066,7 +1066,7 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
 #: minus the exact projected joints of renders (synth.gait.render_recording, 640x360, 24 fps, person
 #: ~145 px; side views except the waddling one) while walking; autocorrelation of the feet error
 #: 0.78 / 0.6 / 0.2 at 1 / 2 / 4 frames. NOSE stands for the face; PINKY/INDEX/THUMB use WRIST.
-#: Gait types without a render (healthy, ataxic) use the hemiplegic (side-view) values.
+#: The ataxic walker (no render of its own) uses the hemiplegic (side-view) values.
 MEASURED_FAULTS: dict[str, dict[str, Any]] = {
     "hemiplegic": {  # hemiplegic_bout1, 195 frames
         "leg_collapse": 0.07,
@@ -1080,6 +1080,20 @@ MEASURED_FAULTS: dict[str, dict[str, Any]] = {
             "ELBOW": (3.0, 1.0),
             "WRIST": (5.4, 4.1),
             "NOSE": (0.4, 0.5),
+        },
+    },
+    "healthy": {  # healthy_bout1, 120 frames (longer steps: larger feet errors, heels confused in 10-25 %)
+        "leg_collapse": 0.06,
+        "error_pct": {
+            "ANKLE": (5.0, 1.9),
+            "HEEL": (5.4, 1.9),
+            "FOOT_INDEX": (5.8, 1.8),
+            "KNEE": (4.2, 1.7),
+            "HIP": (0.8, 0.9),
+            "SHOULDER": (1.2, 0.8),
+            "ELBOW": (2.3, 1.4),
+            "WRIST": (4.2, 1.1),
+            "NOSE": (0.4, 0.6),
         },
     },
     "waddling": {  # waddling_bout1, 179 frames, FRONT view walking towards the camera (person 116-157 px)
