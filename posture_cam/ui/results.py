@@ -56,6 +56,12 @@ def video_path(res: Result, out_dir: Path | None) -> tuple[Path | None, str]:
     return None, ""
 
 
+def _frame(rows: list[dict[str, str]] | tuple[dict[str, str], ...]) -> pd.DataFrame:
+    """Rows for st.dataframe without the columns that are empty in every row."""
+    df = pd.DataFrame(list(rows))
+    return df[[c for c in df.columns if df[c].astype(str).str.strip().ne("").any()]]
+
+
 def _jump(key: str, start_s: float) -> None:
     """Button callback: play from ``start_s`` (runs before the rerun, so widget state may be set)."""
     st.session_state[f"{key}_start"] = float(start_s)
@@ -123,6 +129,11 @@ def render_findings(model: report_model.ReportModel, figs: Mapping[str, Any]) ->
             ):
                 if lines:
                     st.markdown(f"**{label}**\n\n" + "\n".join(f"- {md_escape(x)}" for x in lines))
+    spread = figs.get("frames") or []
+    if spread:
+        st.markdown("**Frames of the recording (skeleton as measured)**")
+        for col, k in zip(st.columns(len(spread)), spread, strict=True):
+            col.image(k.rgb, caption=k.caption, width="stretch")
     if model.checked:
         st.caption(md_escape("Checked and not flagged: " + "; ".join(model.checked)))
     if model.n_rules_not_assessable:
@@ -200,13 +211,13 @@ def render_gait(model: report_model.ReportModel, figs: Mapping[str, Any]) -> Non
             st.image(png, caption=caption, width="stretch")
             shown = True
     if model.gait:
-        st.dataframe(pd.DataFrame([r.table() for r in model.gait]), hide_index=True, width="stretch")
+        st.dataframe(_frame([r.table() for r in model.gait]), hide_index=True, width="stretch")
         shown = True
     if model.bouts:
         st.caption("Walking bouts (turns and standing between them are left out of the step statistics)")
-        st.dataframe(pd.DataFrame(model.bouts), hide_index=True, width="stretch")
+        st.dataframe(_frame(model.bouts), hide_index=True, width="stretch")
     if model.steps:
-        st.dataframe(pd.DataFrame(model.steps), hide_index=True, width="stretch")
+        st.dataframe(_frame(model.steps), hide_index=True, width="stretch")
     if model.gait_note or not shown:
         st.info(md_escape(model.gait_note or "No walking measurements in this recording."))
 
@@ -218,7 +229,7 @@ def render_measurements(model: report_model.ReportModel, *, key: str) -> None:
     for title, rows in (("Posture", model.posture), ("Walking", model.gait)):
         if rows:
             st.markdown(f"**{title}**")
-            st.dataframe(pd.DataFrame([r.table() for r in rows]), hide_index=True, width="stretch")
+            st.dataframe(_frame([r.table() for r in rows]), hide_index=True, width="stretch")
     st.caption("Normal band '-': no screening rule compares this measurement with a normal range.")
     with_segments = [r for r in model.measured if r.segments]
     if with_segments:
@@ -240,7 +251,7 @@ def render_measurements(model: report_model.ReportModel, *, key: str) -> None:
 
 def render_missing(model: report_model.ReportModel) -> None:
     if model.missing:
-        st.dataframe(pd.DataFrame([r.table() for r in model.missing]), hide_index=True, width="stretch")
+        st.dataframe(_frame([r.table() for r in model.missing]), hide_index=True, width="stretch")
     else:
         st.success("Every measurement could be assessed.")
 
