@@ -7,6 +7,7 @@ signature it is named for (issue 13).
 
 from __future__ import annotations
 
+import json
 from functools import cache
 
 import numpy as np
@@ -538,3 +539,14 @@ def test_leg_collapse_draws_both_legs_together():
 
     with pytest.raises(ValueError, match="leg_collapse"):
         RecordingSpec(leg_collapse=0.7)
+
+
+def test_truth_to_json_round_trips():
+    _, tr = _rec("hemiplegic")
+    js = json.loads(json.dumps(tr.to_json(), allow_nan=False))
+    assert js["gait_type"] == "hemiplegic" and js["n_frames"] == tr.walking.size
+    assert len(js["events"]) == len(tr.events) and len(js["bouts"]) == 2
+    assert js["events"][0]["type"] == "foot_off" and js["events"][0]["step_length_m"] is None
+    contacts = [e for e in js["events"] if e["type"] == "foot_contact" and e["bout"] == 0]
+    assert [e["frame"] for e in contacts] == [e.frame for e in tr.contacts() if e.bout == 0]
+    assert js["phase_per_frame"] == list(tr.phase_per_frame) and js["swapped_frames"] == []

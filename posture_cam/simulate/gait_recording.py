@@ -35,7 +35,7 @@ where it comes from. This is a development aid: none of these walkers is a clini
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -423,6 +423,28 @@ class RecordingTruth:
     dropped: np.ndarray  # (T,) bool: frames without a detection (NaN)
     walker: WalkerSpec
     metrics: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready truth (events, bouts, phases, per-frame labels, metrics); no landmarks."""
+        return {
+            "gait_type": self.walker.gait_type,
+            "n_frames": int(self.walking.size),
+            "events": [
+                {
+                    k: (round(v, 4) if isinstance(v, float) and np.isfinite(v) else v)
+                    for k, v in asdict(e).items()
+                }
+                | ({"step_length_m": None} if not np.isfinite(e.step_length_m) else {})
+                for e in self.events
+            ],
+            "bouts": [asdict(b) for b in self.bouts],
+            "phases": [{"phase": p, "start": a, "stop": b} for p, a, b in self.phases],
+            "phase_per_frame": [str(x) for x in self.phase_per_frame],
+            "view_per_frame": [str(x) for x in self.view_per_frame],
+            "swapped_frames": np.flatnonzero(self.swapped).tolist(),
+            "dropped_frames": np.flatnonzero(self.dropped).tolist(),
+            "metrics": {k: (round(v, 5) if np.isfinite(v) else None) for k, v in self.metrics.items()},
+        }
 
     def contacts(self, foot: str | None = None, phase: str | None = "walking") -> list[ContactEvent]:
         return [
