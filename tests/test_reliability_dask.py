@@ -145,7 +145,8 @@ def test_killed_client_with_its_own_local_cluster_takes_the_workers_with_it(tmp_
     assert _outputs(out) == snapshot == {}
 
 
-def test_two_worker_deaths_fail_no_recording_that_never_started(tmp_path: Path) -> None:
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_two_worker_deaths_fail_no_recording_that_never_started(tmp_path: Path, executor: str) -> None:
     import threading
 
     import psutil
@@ -184,7 +185,10 @@ def test_two_worker_deaths_fail_no_recording_that_never_started(tmp_path: Path) 
     t = threading.Thread(target=killer, daemon=True)
     t.start()
     report = run_batch(
-        [clips], out, Config(), BatchOptions(workers=1, progress=False, chunk_long_videos_s=0, max_attempts=3)
+        [clips],
+        out,
+        Config(),
+        BatchOptions(workers=1, executor=executor, progress=False, chunk_long_videos_s=0, max_attempts=3),
     )
     t.join(timeout=5)
     assert len(kills) == 2, "the worker was not killed twice"

@@ -94,13 +94,15 @@ class DaskExecutor:
         scheduler: str | None = None,
         model: str = "full",
         connect_timeout_s: float = 10.0,
-        allowed_failures: int = 3,
+        allowed_failures: int = 0,
     ) -> None:
         import dask
         from dask.distributed import Client, LocalCluster
 
         self._cluster = None
-        # a task running on a worker that died is rescheduled this many times before Dask gives up
+        # 0: a worker's death is reported at once (KilledWorker) and the batch runner decides about the
+        # retry, knowing which tasks had started (queued ones are retried for free); applies to the
+        # scheduler of a LocalCluster; a remote scheduler keeps its own setting
         dask.config.set({"distributed.scheduler.allowed-failures": int(allowed_failures)})
         if scheduler:
             check_scheduler(scheduler, connect_timeout_s)
@@ -120,8 +122,11 @@ class DaskExecutor:
                 silence_logs=40,
             )
             self.client = Client(self._cluster)
-            # the local workers are our children: give each the watchdog that ends it with us
-            self.client.run(init_worker, os.getpid(), model)
+            # the local workers are our children: each (also one restarted after a crash) gets the
+            # watchdog that ends it with us
+            from .dask_setup import WorkerSetup
+
+            self.client.register_plugin(WorkerSetup(os.getpid(), model))
         self.workers = len(self.client.scheduler_info().get("workers", {})) or int(workers)
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
@@ -169,7 +174,7 @@ def make_executor(
     scheduler: str | None = None,
     model: str = "full",
     connect_timeout_s: float = 10.0,
-    allowed_failures: int = 3,
+    allowed_failures: int = 0,
 ) -> Any:
     if kind == "process":
         return ProcessExecutor(workers, model=model)

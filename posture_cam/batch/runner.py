@@ -49,6 +49,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import Config
+from ..corrections import seed_corrections
 from ..errors import BatchLockedError, DiskFullError, InputNotFoundError, PostureCamError, translate
 from ..export import terminal_safe
 from ..history import History
@@ -264,7 +265,6 @@ class BatchRunner:
                 scheduler=self.opt.scheduler,
                 model=self.config.extraction.model,
                 connect_timeout_s=self.opt.scheduler_timeout_s,
-                allowed_failures=self.opt.max_attempts,
             )
             self.workers = self._ex.workers
         return self._ex
@@ -306,6 +306,7 @@ class BatchRunner:
         cfg = resolve_config(self.config, SubjectInfo(height_cm=rec.height_cm))
         chash = config_hash(cfg)
         work = Path(tempfile.mkdtemp(prefix=f"{rec.name}.", dir=self.partial))
+        seed_corrections(self.out / rec.name, work)  # a clinician's corrections are re-applied
         state = _RecState(rec, cfg, chash, None, work)
         t0 = time.perf_counter()
         try:
