@@ -119,4 +119,5 @@ def test_standing_clips_report_no_walking(shared_data: Path, name):
     seq, views = _extract(shared_data / "standing" / name)
     rep = analyze_gait(seq, None, view_per_frame=views)
     assert rep.walking_detected is False
+    assert rep.bouts == []  # not even a bout: a leg held up and landmark jitter are not walking
     assert rep.metrics["cadence_steps_per_min"].status == "not_assessable"

@@ -124,6 +124,8 @@ class WalkingBoutDetector:
         pause_min_s: float = 0.3,
         max_slow_gap_s: float = 0.5,
         trim_max_gap_s: float = 1.0,
+        min_net_travel_body_heights: float = 0.4,
+        min_net_scale_change: float = 0.08,
     ) -> None:
         self.min_speed_body_heights_per_s = min_speed_body_heights_per_s
         self.min_scale_rate_per_s = min_scale_rate_per_s
@@ -143,6 +145,8 @@ class WalkingBoutDetector:
         self.pause_min_s = pause_min_s
         self.max_slow_gap_s = max_slow_gap_s
         self.trim_max_gap_s = trim_max_gap_s
+        self.min_net_travel_body_heights = min_net_travel_body_heights
+        self.min_net_scale_change = min_net_scale_change
 
     def detect(self, data: SegmentationInput, *, sampling_rate_hz: float) -> WalkingBoutDetector:
         rate = sampling_rate_hz
@@ -231,6 +235,13 @@ class WalkingBoutDetector:
                     continue
                 if not (progressing[a:b].mean() >= 0.5 or self.stepping_[a:b].mean() >= 0.5):
                     continue
+                travelled = progressing[a:b].mean() >= 0.5
+                if travelled and not _net_travel(data, a, b, fam, self):
+                    # "progression" without getting anywhere (landmark drift of a subject standing
+                    # on one leg, seen obliquely): only a long run of stepping can still walk in place
+                    if b - a < min_in_place or self.stepping_[a:b].mean() < 0.5:
+                        continue
+                    progressing[a:b] = False
                 bouts.append(self._bout(a, b, d, fam, progressing, moving, lateral, depth))
         self.bouts_ = bouts
         self.progression_ = prog
@@ -296,6 +307,25 @@ def _facing_reversals(
             if v0 != v1 and s1 - e0 <= max_turn and walking[max(0, e0 - 1) : s1 + 1].any():
                 out[max(0, e0 - 1) : min(n, s1 + 1)] = True
     return out
+
+
+def _net_travel(data: SegmentationInput, a: int, b: int, fam: np.ndarray, det: WalkingBoutDetector) -> bool:
+    """True when the body got somewhere over frames a:b: the mid-hip moved at least
+    ``min_net_travel_body_heights`` across the image (side/oblique) or the body size changed by at
+    least ``min_net_scale_change`` in log (front/back), end to end (medians of the first and the
+    last fifth of the frames, robust to jitter). 0.4 body heights is about one step of a shuffle
+    (GAITSIM parkinsonian bouts travel about 1 body height, real side walks 1-3)."""
+    k = max(1, (b - a) // 5)
+    h = np.asarray(data.body_height_px, np.float64)[a:b]
+    x = data.mid_hip_px[a:b, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        hm = float(np.nanmedian(h))
+        dx = abs(float(np.nanmedian(x[-k:]) - np.nanmedian(x[:k]))) / hm if hm > 0 else 0.0
+        ds = abs(float(np.log(np.nanmedian(h[-k:])) - np.log(np.nanmedian(h[:k]))))
+    if str(_mode(fam[a:b])) == "frontal":
+        return bool(ds >= det.min_net_scale_change)
+    return bool(dx >= det.min_net_travel_body_heights or ds >= det.min_net_scale_change)
 
 
 def _rotates(fam: np.ndarray, facing: np.ndarray, min_share: float = 0.15) -> bool:
