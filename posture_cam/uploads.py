@@ -120,3 +120,30 @@ def discard_upload(path: str | os.PathLike[str]) -> None:
     parent = p.parent
     if parent.parent.name == "uploads" and parent.is_dir() and not any(parent.iterdir()):
         shutil.rmtree(parent, ignore_errors=True)
+
+
+def release_upload(file: Any) -> bool:
+    """Drop a Streamlit upload from the server's in-memory upload store; True when it was dropped.
+
+    Streamlit keeps every uploaded file's bytes in memory for the session until the file is removed
+    from the widget. A rejected upload is useless there, so the page releases it at once (the widget
+    then no longer returns it). Outside a running Streamlit server (tests, scripts) this does nothing.
+    """
+    file_id = getattr(file, "file_id", None)
+    if not file_id:
+        return False
+    try:
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+        remove = getattr(get_instance().uploaded_file_mgr, "remove_file", None)
+        if ctx is None or remove is None:
+            return False
+        remove(session_id=ctx.session_id, file_id=file_id)
+    except Exception:  # noqa: BLE001 - no runtime, or another Streamlit version: keep the old behaviour
+        return False
+    close = getattr(file, "close", None)
+    if close is not None:
+        close()  # the BytesIO's reference to the stored bytes
+    return True

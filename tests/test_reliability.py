@@ -394,3 +394,12 @@ def test_review_page_deletes_a_rejected_upload(tmp_path: Path, monkeypatch) -> N
     tiny = Config().with_overrides({"extraction.max_file_size_mb": 0.001})
     assert review.analyse_uploads([("big.mp4", _Upload(b"x" * 5000))], tiny, SubjectInfo()) == []
     assert [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()] == []
+
+
+def test_release_upload_is_harmless_outside_a_streamlit_server() -> None:
+    from posture_cam.uploads import release_upload
+
+    up = _Upload(b"x" * 10)
+    assert release_upload(up) is False  # no file_id: not a Streamlit upload
+    up.file_id = "f-1"  # type: ignore[attr-defined]
+    assert release_upload(up) is False and not up.closed  # no running server: nothing to release

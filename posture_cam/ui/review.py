@@ -11,7 +11,7 @@ from ..config import Config
 from ..errors import PostureCamError
 from ..export import md_escape
 from ..pipeline import SubjectInfo
-from ..uploads import discard_upload, save_upload
+from ..uploads import discard_upload, release_upload, save_upload
 from . import common
 from .results import render_result
 
@@ -92,6 +92,7 @@ def analyse_uploads(uploads: list[tuple[str, Any]], config: Config, subject: Sub
                 data, name, root=common.cache_dir(), max_bytes=int(config.extraction.max_file_size_mb * 1e6)
             )
         except PostureCamError as exc:
+            release_upload(data)  # nor in the server's memory
             st.error(md_escape(str(exc)))
             continue
         path, sha = stored.path, stored.sha256
@@ -104,6 +105,7 @@ def analyse_uploads(uploads: list[tuple[str, Any]], config: Config, subject: Sub
         bar.empty()
         if outcome.error:
             discard_upload(path)  # a rejected upload does not stay in the cache
+            release_upload(data)  # nor in the server's memory
             msg = outcome.error if outcome.error.startswith(name) else f"{name}: {outcome.error}"
             (st.warning if outcome.level == "warning" else st.error)(md_escape(msg))
             continue
