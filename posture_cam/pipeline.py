@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -156,8 +157,33 @@ def run_analysis(
     subject: SubjectInfo | None = None,
     model: Any = None,
     warnings: list[str] | None = None,
+    corrections: Any = None,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray], Any, Any]:
-    """Metrics, gait and findings for an extracted sequence. Returns (result, series, posture, gait)."""
+    """Metrics, gait and findings for an extracted sequence. Returns (result, series, posture, gait).
+
+    ``corrections`` (:class:`posture_cam.corrections.Corrections`): the clinician's corrections. The
+    automatic analysis runs first; the corrected one recomputes everything from the corrected
+    landmarks and events through the same functions, and every metric then says whether it is
+    automatic or corrected (``extra.provenance``, ``extra.automatic_value``).
+    """
+    if corrections:
+        return _run_corrected(
+            seq, info, config, subject=subject, model=model, warnings=warnings, corrections=corrections
+        )
+    return _run(seq, info, config, subject=subject, model=model, warnings=warnings)
+
+
+def _run(
+    seq: PoseSequence,
+    info: Any = None,
+    config: Config | None = None,
+    *,
+    subject: SubjectInfo | None = None,
+    model: Any = None,
+    warnings: list[str] | None = None,
+    corrections: Any = None,
+    automatic_prep: Any = None,
+) -> tuple[dict[str, Any], dict[str, np.ndarray], Any, Any]:
     from .capture import capture_conditions
     from .gait import analyze_gait
     from .posture import analyze_posture
@@ -192,7 +218,15 @@ def run_analysis(
             "metrics use the frames where they were found"
         )
 
-    prep = prepare(seq, cfg)
+    applied: list[dict[str, Any]] = []
+    analysed = seq
+    if corrections and automatic_prep is not None:
+        from .corrections import apply_landmark_corrections
+
+        analysed, applied = apply_landmark_corrections(
+            seq, automatic_prep.seq.image_px[..., :2].astype(np.float64), automatic_prep.segments, corrections
+        )
+    prep = prepare(analysed, cfg)
     posture = analyze_posture(prep, cfg)
     pj = posture.to_json()
     result["view"] = pj.get("view")
@@ -202,7 +236,10 @@ def run_analysis(
 
     scale = prep.calibration.scale
     px_per_cm = scale.px_per_cm
-    gait = analyze_gait(prep, cfg, px_per_m=None if px_per_cm is None else 100.0 * px_per_cm)
+    edits = corrections.of("event") if corrections else None
+    gait = analyze_gait(
+        prep, cfg, px_per_m=None if px_per_cm is None else 100.0 * px_per_cm, event_edits=edits
+    )
     result["gait"] = gait.to_json()
     result["segments"] = _segments_section(prep, posture, gait)
     result["capture"] = capture_conditions(seq, info, result["view"] or {}, result["calibration"] or {})
@@ -217,11 +254,105 @@ def run_analysis(
             "exchanged (a front or back view, or a marker on one leg, settles it)"
         )
 
+    if corrections:
+        from .corrections import manual_measurement
+
+        result["manual_measurements"] = [
+            manual_measurement(
+                c,
+                roll_deg=prep.calibration.roll_deg,
+                frame_size=seq.frame_size,
+                px_per_cm=scale.px_per_cm,
+                body_height_px=scale.body_height_px,
+            )
+            for c in corrections.of("measurement")
+        ]
+        result["clinical_points"] = [c.to_json() for c in corrections.of("point")]
+        result["landmark_corrections"] = applied
+
     rules = load_rules(cfg.rules.rules_file)
     findings = evaluate(result, rules, series=series, timestamps_s=seq.timestamps_s)
     result["findings"] = [f.to_json() for f in findings]
     result["warnings"] = warnings
     return result, series, posture, gait
+
+
+def _run_corrected(
+    seq: PoseSequence,
+    info: Any,
+    config: Config | None,
+    *,
+    subject: SubjectInfo | None,
+    model: Any,
+    warnings: list[str] | None,
+    corrections: Any,
+) -> tuple[dict[str, Any], dict[str, np.ndarray], Any, Any]:
+    """The corrected analysis, with the automatic one kept beside it (``result["automatic"]``)."""
+    auto, _, auto_posture, _ = _run(seq, info, config, subject=subject, model=model, warnings=warnings)
+    result, series, posture, gait = _run(
+        seq,
+        info,
+        config,
+        subject=subject,
+        model=model,
+        warnings=warnings,
+        corrections=corrections,
+        automatic_prep=auto_posture.prepared,
+    )
+    mark_provenance(result, auto, corrections)
+    return result, series, posture, gait
+
+
+def mark_provenance(result: dict[str, Any], automatic: Mapping[str, Any], corrections: Any) -> None:
+    """Say for every metric and finding whether it is automatic or corrected (in place).
+
+    A metric is "corrected" when its value or status differs from the automatic run; it then carries
+    ``automatic_value``. ``result["provenance"]`` lists who changed what and when, and
+    ``result["automatic"]`` keeps the automatic metrics and findings.
+    """
+    changed: list[str] = []
+    for section, auto_section in (
+        (result.get("metrics") or {}, automatic.get("metrics") or {}),
+        ((result.get("gait") or {}).get("metrics") or {}, (automatic.get("gait") or {}).get("metrics") or {}),
+    ):
+        for key, m in section.items():
+            a = auto_section.get(key) or {}
+            mj = m.to_json() if isinstance(m, MetricResult) else m
+            differs = mj.get("status") != a.get("status") or not _same(mj.get("value"), a.get("value"))
+            extra = dict(mj.get("extra") or {})
+            extra["provenance"] = "corrected" if differs else "automatic"
+            if differs:
+                extra["automatic_value"] = a.get("value")
+                extra["automatic_status"] = a.get("status")
+                changed.append(key)
+            mj = {**mj, "extra": extra}
+            section[key] = mj
+    auto_findings = {f.get("id"): f.get("status") for f in automatic.get("findings") or []}
+    for f in result.get("findings") or []:
+        was = auto_findings.get(f.get("id"))
+        f["provenance"] = "automatic" if was == f.get("status") else "corrected"
+        if was != f.get("status"):
+            f["automatic_status"] = was
+    result["provenance"] = {
+        "kind": "corrected",
+        "changed_metrics": changed,
+        "corrections": [{"what": c.describe(), **c.to_json()} for c in corrections.entries],
+    }
+    result["automatic"] = {
+        "metrics": automatic.get("metrics"),
+        "gait_metrics": (automatic.get("gait") or {}).get("metrics"),
+        "findings": automatic.get("findings"),
+        "created_utc": automatic.get("created_utc"),
+    }
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    try:
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+    except (TypeError, ValueError):
+        return bool(a == b)
 
 
 def _segments_section(prep: Any, posture: Any, gait: Any) -> list[dict[str, Any]]:
@@ -286,10 +417,20 @@ def finish_analysis(
     model: Any = None,
     warnings: list[str] | None = None,
     staging: _Staging | None = None,
+    corrections: Any = None,
 ) -> AnalysisResult:
-    """Analyse an extracted sequence and write the output folder (result.json last)."""
+    """Analyse an extracted sequence and write the output folder (result.json last).
+
+    ``corrections``: a :class:`~posture_cam.corrections.Corrections`, or None to use the
+    ``corrections.json`` already beside the analysis when it belongs to this recording (so
+    corrections survive a re-analysis of the same file).
+    """
     out = check_output_dir(out_dir)
     cfg = resolve_config(config, subject)
+    if corrections is None:
+        from .corrections import corrections_for
+
+        corrections = corrections_for(out, getattr(info, "sha256", None))
     stage = staging or _Staging(out)
     try:
         if not seq.detected.any():
@@ -299,8 +440,10 @@ def finish_analysis(
                 + (f" ({info.path})" if info is not None else "")
             )
         result, series, posture, gait = run_analysis(
-            seq, info, cfg, subject=subject, model=model, warnings=warnings
+            seq, info, cfg, subject=subject, model=model, warnings=warnings, corrections=corrections
         )
+        if corrections:
+            _store_corrections(out, corrections, getattr(info, "sha256", None))
         seq.save(stage.path("landmarks.parquet"))
         if cfg.output.csv:
             seq.to_csv(stage.path("landmarks.csv"))
@@ -314,6 +457,66 @@ def finish_analysis(
         stage.abort()
         raise
     return AnalysisResult(out, result, seq, series, posture, gait)
+
+
+def _store_corrections(out: Path, corrections: Any, sha256: str | None) -> None:
+    """Keep the corrections beside the analysis (``corrections.json``, tied to the recording's hash)."""
+    from dataclasses import replace as dc_replace
+
+    from .corrections import FILE_NAME
+
+    if sha256 and not corrections.input_sha256:
+        corrections = dc_replace(corrections, input_sha256=sha256)
+    target = out / FILE_NAME
+    text = json.dumps(corrections.to_json(), indent=2) + "\n"
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        atomic_write_text(target, text)
+
+
+def reanalyze(out_dir: str | os.PathLike[str], corrections: Any) -> AnalysisResult:
+    """Recompute a finished analysis with the clinician's corrections, without decoding the video again.
+
+    Reads ``landmarks.parquet`` and the stored settings of ``out_dir/result.json``, applies
+    ``corrections`` (landmarks, events, manual measurements) and writes the corrected ``result.json``
+    (the automatic values kept inside it) and ``corrections.json``; the annotated video and the
+    landmark files stay as they are.
+    """
+    from types import SimpleNamespace
+
+    from .config import config_from_dict
+
+    out = Path(out_dir)
+    old = load_result(out)
+    seq = PoseSequence.load(out / "landmarks.parquet")
+    cfg = config_from_dict(old.get("config") or {}, source=str(out / "result.json"))
+    inp = dict(old.get("input") or {})
+    info = None if inp.get("path") is None else SimpleNamespace(**{"is_image": False, "codec": None, **inp})
+    subj = old.get("subject") or {}
+    subject = SubjectInfo(
+        subj.get("id"), subj.get("height_cm"), subj.get("session_date"), subj.get("view_hint")
+    )
+    stage = _Staging(out)
+    try:
+        for name in ("overlay.mp4", "landmarks.csv"):  # kept: not recomputed
+            if (out / name).is_file():
+                try:
+                    os.link(out / name, stage.path(name))
+                except OSError:
+                    shutil.copy2(out / name, stage.path(name))
+        model = old.get("model")
+        return finish_analysis(
+            seq,
+            info,
+            out,
+            cfg,
+            subject=subject,
+            model=None if model is None else SimpleNamespace(**model),
+            staging=stage,
+            corrections=corrections,
+        )
+    except BaseException:
+        stage.abort()
+        raise
 
 
 def _clean_json(obj: Any) -> Any:
@@ -347,8 +550,12 @@ def analyze_file(
     subject: SubjectInfo | None = None,
     progress: ProgressFn | None = None,
     sha256: str | None = None,
+    corrections: Any = None,
 ) -> AnalysisResult:
     """Analyse one video or image file into ``out_dir``. Raises ``posture_cam.errors`` exceptions.
+
+    ``corrections``: clinician corrections to apply (default: a ``corrections.json`` already in
+    ``out_dir`` for the same recording).
 
     ``sha256``: the file's hash if the caller already has it (a batch hashes every input to decide
     what to skip), so the file is not read twice for it.
@@ -422,7 +629,15 @@ def analyze_file(
         if writer is not None:
             writer.__exit__(None, None, None)
         return finish_analysis(
-            seq, info, out, cfg, subject=subject, model=model, warnings=warnings, staging=stage
+            seq,
+            info,
+            out,
+            cfg,
+            subject=subject,
+            model=model,
+            warnings=warnings,
+            staging=stage,
+            corrections=corrections,
         )
     except BaseException:
         stage.abort()

@@ -25,6 +25,13 @@ def register(sub: Any) -> None:
     p.add_argument("--height-cm", type=float, default=None, help="subject height, for distances in cm")
     p.add_argument("--subject-id", default=None, help="subject identifier stored in result.json")
     p.add_argument(
+        "--corrections",
+        default=None,
+        metavar="FILE",
+        help="apply a clinician's corrections (corrections.json: moved landmarks, edited gait events, "
+        "manual measurements); default: the corrections.json already in --out for this recording",
+    )
+    p.add_argument(
         "--roll-deg",
         type=float,
         default=None,
@@ -51,7 +58,14 @@ def run(args: argparse.Namespace) -> int:
     subject = SubjectInfo(id=args.subject_id, height_cm=args.height_cm)
     progress, close = _progress_bar(disable=args.quiet)
     try:
-        res = analyze_file(args.input, args.out, cfg, subject=subject, progress=progress)
+        corrections = None
+        if getattr(args, "corrections", None):
+            from ..corrections import Corrections
+
+            corrections = Corrections.load(args.corrections)
+        res = analyze_file(
+            args.input, args.out, cfg, subject=subject, progress=progress, corrections=corrections
+        )
     finally:
         close()
     r = res.result

@@ -121,6 +121,7 @@ def analyze_gait(
     view_per_frame: Sequence[str] | np.ndarray | None = None,
     body_height_px: float | np.ndarray | None = None,
     px_per_m: float | None = None,
+    event_edits: Sequence[Any] | None = None,
 ) -> GaitReport:
     """Gait events, steps and metrics from the prepare stage's result.
 
@@ -129,7 +130,9 @@ def analyze_gait(
     ``view_per_frame`` (T,) overriding the view classifier when given. ``body_height_px``: the
     subject's standing height in pixels for step lengths (scalar or per frame; default: the
     calibrated height, else the per-frame skeleton estimate); ``px_per_m``: image scale at the
-    subject when known (enables cm and m/s). Raises :class:`~posture_cam.errors.InvalidSequenceError`
+    subject when known (enables cm and m/s). ``event_edits``: a clinician's event corrections
+    (:class:`posture_cam.corrections.Correction` of kind "event"), applied to the detected events
+    before steps and metrics are formed. Raises :class:`~posture_cam.errors.InvalidSequenceError`
     when the view labels do not match the sequence.
     """
     from ..prepare import Prepared, prepare
@@ -240,6 +243,12 @@ def analyze_gait(
         .detect(events, sampling_rate_hz=rate)
         .events_
     )
+    if event_edits:
+        from ..corrections import apply_event_edits
+
+        events = apply_event_edits(
+            events, event_edits, frame_index=seq.frame_index, timestamps_s=seq.timestamps_s, bouts=bouts
+        )
     n_plausible_hs = sum(1 for ev in events if ev.plausible and ev.type == "heel_strike")
     walking = bool(bouts) and n_plausible_hs >= 2
     walk_frames = np.concatenate([np.arange(b.start, b.stop) for b in bouts]) if bouts else np.zeros(0, int)

@@ -12,7 +12,7 @@ PAGES: dict[str, Any] = {}
 
 def build_navigation() -> Any:
     """Build the ``st.navigation`` object of the app (home, webcam, review, compare, batch, about)."""
-    from . import about, batch, compare, home, review, webcam
+    from . import about, batch, compare, correct, home, review, webcam
 
     PAGES.clear()
     PAGES.update(
@@ -23,6 +23,9 @@ def build_navigation() -> Any:
             ),
             "review": st.Page(
                 review.render, title="Video review", icon=":material/movie:", url_path="review"
+            ),
+            "correct": st.Page(
+                correct.render, title="Check and correct", icon=":material/edit:", url_path="correct"
             ),
             "compare": st.Page(
                 compare.render, title="Compare sessions", icon=":material/compare_arrows:", url_path="compare"
