@@ -366,7 +366,7 @@ def estimate_roll(seq: PoseSequence, cfg: CalibrationConfig | None = None) -> Ro
     if not cfg.estimate_roll_from_scene:
         why.append("scene roll switched off")
     elif scene is None:
-        why.append("the scene was not read (no video frames)")
+        why.append("the scene was not read for this recording (no frames sampled for its lines)")
     else:
         why.append(
             f"too few or disagreeing scene verticals ({scene.n_lines} lines, "
