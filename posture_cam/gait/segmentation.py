@@ -208,7 +208,8 @@ class WalkingBoutDetector:
                 rotating[s:e] = _rotates(fam[s:e], facing[s:e])
         # turning round: the way the subject faces reverses (toes pointing the other way across the
         # image, or front <-> back); the frames between the two facings are a turn, never walking
-        reversal = _facing_reversals(fam, facing, walking, rate)
+        both_ways = (slow_lat | slow_dep) & known  # travelling in any direction (a curve keeps it)
+        reversal = _facing_reversals(fam, facing, walking, rate, travel=both_ways)
         walking &= ~reversal
         rotating |= reversal
         # pauses: standing still inside a walking run for pause_min_s or more cuts it (shorter stills
@@ -290,6 +291,7 @@ def _facing_reversals(
     rate_hz: float,
     min_run_s: float = 0.4,
     max_turn_s: float = 8.0,
+    travel: np.ndarray | None = None,
 ) -> np.ndarray:
     """(T,) bool frames of a turn inside walking: where the facing across the image (side and
     oblique views: toes to the image right +1 / left -1) or towards the camera (front +1 / back -1)
@@ -305,6 +307,8 @@ def _facing_reversals(
         stable = [(s, e, v) for s, e, v in _runs(f) if v != 0 and e - s >= min_run]
         for (_, e0, v0), (s1, _, v1) in zip(stable[:-1], stable[1:], strict=False):
             if v0 != v1 and s1 - e0 <= max_turn and walking[max(0, e0 - 1) : s1 + 1].any():
+                if travel is not None and travel[max(0, e0 - 1) : min(n, s1 + 1)].all():
+                    continue  # the facing swung round while travelling on: a curve, not a turn
                 out[max(0, e0 - 1) : min(n, s1 + 1)] = True
     return out
 
@@ -352,12 +356,13 @@ def _trim_ramps(
     p = np.nan_to_num(prog[a:b])
     if not np.any(p):
         return a, b
-    half = 0.5 * float(np.median(np.abs(p)))
-    strong = np.abs(p) >= half
     grp = depth_fam[a:b]
     ok = np.zeros(b - a, bool)
-    for g in (True, False):
-        sel = strong & (grp == g)
+    for g in (True, False):  # per family group: size change (1/s) and image travel (body heights/s)
+        in_g = grp == g
+        if not in_g.any():
+            continue
+        sel = in_g & (np.abs(p) >= 0.5 * float(np.median(np.abs(p[in_g]))))
         if sel.any():
             major = np.sign(np.sum(np.sign(p[sel])))
             ok |= sel & (np.sign(p) == (major or 1))
@@ -435,7 +440,13 @@ def _split_on_reversal(
     cur = list(merged[0])
     for s, e, k in merged[1:]:
         same_group = (k // 2) == (cur[2] // 2)
-        if same_group:  # a reversal: cut here, leaving out the frames without a known sign (the turn)
+        # a reversal is a turn only if the travel stops in between; a walker curving round (image x
+        # travel reversing while the size keeps changing) walks on
+        lo_, hi_ = max(0, s - min_run), min(n, s + min_run)
+        lat_slow = np.abs(np.nan_to_num(lateral[lo_:hi_])) <= det.slow_speed_body_heights_per_s
+        dep_slow = np.abs(np.nan_to_num(depth[lo_:hi_])) <= det.slow_scale_rate_per_s
+        stops = bool(np.any(lat_slow & dep_slow))
+        if same_group and stops:  # a reversal: cut, leaving out the frames without a known sign (the turn)
             last = (
                 cur[0] + int(np.flatnonzero(known[cur[0] : cur[1]])[-1])
                 if known[cur[0] : cur[1]].any()
