@@ -533,8 +533,8 @@ def test_leg_collapse_draws_both_legs_together():
         recording("parkinsonian", realistic=True).leg_collapse
         == MEASURED_FAULTS["parkinsonian"]["leg_collapse"]
     )
-    ataxic = recording("ataxic", realistic=True)  # no render of its own: the hemiplegic values
-    assert ataxic.leg_collapse == MEASURED_FAULTS["hemiplegic"]["leg_collapse"]
+    for gait in GAIT_TYPES:
+        assert recording(gait, realistic=True).leg_collapse == MEASURED_FAULTS[gait]["leg_collapse"]
     assert recording("waddling", realistic=True).leg_collapse == MEASURED_FAULTS["waddling"]["leg_collapse"]
 
     with pytest.raises(ValueError, match="leg_collapse"):

@@ -1086,9 +1086,10 @@ def simulate_recording(spec: RecordingSpec) -> tuple[PoseSequence, RecordingTrut
 #: Pose-model error: SD in % of body height (image x, image y) per landmark kind, left and right pooled,
 #: after the legs' mutual pull (``leg_collapse``) is removed. Measured as MediaPipe (posture_cam.extract)
 #: minus the exact projected joints of renders (synth.gait.render_recording, 640x360, 24 fps, person
-#: ~145 px; side views except the waddling one) while walking; autocorrelation of the feet error
-#: 0.78 / 0.6 / 0.2 at 1 / 2 / 4 frames. NOSE stands for the face; PINKY/INDEX/THUMB use WRIST.
-#: The ataxic walker (no render of its own) uses the hemiplegic (side-view) values.
+#: ~145 px; side views except the ataxic (oblique) and waddling (front) ones) while walking;
+#: autocorrelation of the hemiplegic feet error 0.78 / 0.6 / 0.2 at 1 / 2 / 4 frames. NOSE stands for
+#: the face; PINKY/INDEX/THUMB use WRIST.
+#: One render each, the default layout of each gait type: other layouts get their gait's values.
 MEASURED_FAULTS: dict[str, dict[str, Any]] = {
     "hemiplegic": {  # hemiplegic_bout1, 195 frames
         "leg_collapse": 0.07,
@@ -1116,6 +1117,20 @@ MEASURED_FAULTS: dict[str, dict[str, Any]] = {
             "ELBOW": (2.3, 1.4),
             "WRIST": (4.2, 1.1),
             "NOSE": (0.4, 0.6),
+        },
+    },
+    "ataxic": {  # ataxic_bout1, 144 frames, OBLIQUE view (walkway at 45 deg to the camera axis)
+        "leg_collapse": 0.01,
+        "error_pct": {
+            "ANKLE": (1.1, 1.4),
+            "HEEL": (1.4, 1.6),
+            "FOOT_INDEX": (1.9, 0.8),
+            "KNEE": (1.0, 1.1),
+            "HIP": (0.7, 0.8),
+            "SHOULDER": (0.5, 0.6),
+            "ELBOW": (0.5, 0.7),
+            "WRIST": (0.6, 0.7),
+            "NOSE": (0.6, 0.7),
         },
     },
     "waddling": {  # waddling_bout1, 179 frames, FRONT view walking towards the camera (person 116-157 px)
