@@ -26,6 +26,13 @@ instant the foot touches the floor (``landing``: heel-first, flat or toe-first);
 the last instant it touches it. Step time of a side = the other foot's contact -> this foot's
 contact; step length = how far this foot lands ahead of the other along the heading.
 
+Pose-model faults (off by default, ``recording(..., realistic=True)`` turns on the measured ones):
+the landmarks above are exact; :class:`RecordingSpec` can add what MediaPipe does to them, measured by
+running ``posture_cam.extract`` on renders of these recordings (:func:`posture_cam.synth.gait.
+render_recording`): both legs pulled towards each other, temporally correlated errors per landmark
+kind (much smaller while standing still), far-side noise, leg-label swaps, dropped frames, tracker
+lag (:data:`MEASURED_FAULTS`). The truth marks swapped and dropped frames.
+
 Gait presets (:func:`walker`) follow the descriptions in issue 13 of this project (recordings of
 people demonstrating these gaits, hand-counted cadences): the documents in ``shared/literature``
 describe the limp / pelvic-tilt chains but give no gait-pathology numbers, so each number below says
