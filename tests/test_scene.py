@@ -292,3 +292,47 @@ def test_sampler_rejects_a_bad_period() -> None:
 
     with pytest.raises(ConfigError, match="scene_roll_every_s"):
         SceneRollSampler(every_s=0.0)
+
+
+# ----------------------------------------------------------------------------- real clips
+#: Camera roll of the pose2sim single-person demo cameras from that demo's own calibration
+#: (perfanalytics/pose2sim Pose2Sim/Demo_SinglePerson/calibration/Calib_scene.toml, world Z up):
+#: cam02 +2.26 deg (pitched 18.2 deg down), cam03 +1.90 deg (22.8 deg down). docs/metrics.md.
+POSE2SIM_ROLL_DEG = {
+    "standing/single_leg_balance_front_vp9.mp4": 2.26,
+    "standing/single_leg_balance_back_oblique.mp4": 1.90,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.media
+@pytest.mark.parametrize("clip", sorted(POSE2SIM_ROLL_DEG))
+def test_real_lab_clip_roll_within_1_5_deg_of_the_camera_calibration(shared_data: Path, clip: str) -> None:
+    """Four frames (0.5 s apart) of a real lab recording through MediaPipe and the sampler: the scene
+    roll is used (confident) and lies within 1.5 deg of the calibrated camera's roll."""
+    from posture_cam.calibration import estimate_roll
+    from posture_cam.extract import extract_sequence
+    from posture_cam.model_bundle import resolve_model
+    from posture_cam.video import iter_frames, probe
+
+    path = shared_data / clip
+    info = probe(path)
+    frames = iter_frames(path, max_frames=100)
+    try:
+        picked = [f for f in frames if f.index % 30 == 0]
+    finally:
+        frames.close()
+    sampler = SceneRollSampler(every_s=0.4)
+    seq = extract_sequence(
+        picked,
+        fps=info.fps,
+        frame_size=(info.width, info.height),
+        model_path=resolve_model("full").path,
+        on_frame=sampler,
+        running_mode="image",
+    )
+    seq = sampler.attach(seq)
+    assert len(sampler.readings_) == 4
+    est = estimate_roll(seq)
+    assert est.source == "scene", est
+    assert est.roll_deg == pytest.approx(POSE2SIM_ROLL_DEG[clip], abs=1.5), est
