@@ -17,7 +17,7 @@ The kinds run interleaved (A/B/C, A/B/C, ...) so that load from other processes 
 hits them alike; the table reports the median wall time over ``--repeats`` and the ratio to ``bare1`` of
 the same round. Videos: ``--video`` (default the 2.3 s 1080p clip ``walking/side_walk_60fps.mp4``) and,
 with ``--long``, two longer recordings made in a temporary folder from it: the clip remuxed N times in a
-row (1080p, no re-encoding) and the same re-encoded to 1280x720 at 30 fps (ffmpeg), each >= 15 s.
+row (1080p, no re-encoding) and the same re-encoded to 1280x720 at 30 fps, each >= 15 s.
 
 Prints a Markdown table and writes it to docs/bench_extract.md.
 Usage: ``python bench/extract.py [--video walking/side_walk_60fps.mp4] [--long] [--repeats 2] [--no-write]``
@@ -30,7 +30,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -72,15 +71,19 @@ def make_concatenated(video: Path, out: Path, repeat: int = 5) -> Path:
 
 
 def make_720p30(video: Path, out: Path) -> Path:
-    """``video`` re-encoded to 1280x720 at 30 fps (H.264, ffmpeg)."""
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        raise SystemExit("ffmpeg not found (needed for the 720p recording)")
-    subprocess.run(
-        [ffmpeg, "-v", "error", "-y", "-i", str(video), "-vf", "scale=1280:720,fps=30", "-c:v", "libx264",
-         "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", str(out)],
-        check=True,
-    )  # fmt: skip
+    """``video`` re-encoded to 1280x720 at 30 fps (H.264 via PyAV: every frame at or after the next
+    1/30 s tick is kept)."""
+    import cv2
+
+    from posture_cam.overlay import H264Writer
+    from posture_cam.video import iter_frames
+
+    next_t = 0.0
+    with H264Writer(out, 30.0, (1280, 720)) as writer:
+        for f in iter_frames(video):
+            if f.timestamp_s + 1e-6 >= next_t:
+                writer.write(cv2.resize(f.rgb, (1280, 720), interpolation=cv2.INTER_AREA))
+                next_t += 1.0 / 30.0
     return out
 
 

@@ -191,7 +191,9 @@ def init_worker(parent_pid: int | None = None, model: str = "full") -> None:
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's native INFO/WARNING lines off stderr
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        import mediapipe  # noqa: F401  (load the native library once per worker)
+        from ..pose_adapter import import_tasks_api
+
+        import_tasks_api()  # load the native library once per worker (Tasks API only, no legacy solutions)
 
         # the analysis stage's imports (scipy.signal alone takes ~2 s) are paid here, during the
         # worker start-up that overlaps with the other workers', not on the critical path of the
