@@ -194,37 +194,55 @@ def analyze_gait(
             s -= 1
         while e < min(next_start, b.stop + ext) and not blocked[e]:
             e += 1
-        det: ZeniEventDetector | FootExcursionEventDetector
-        if b.view_family == "side":
-            det = ZeniEventDetector(
-                min_step_time_s=cfg.min_step_time_s, min_prominence_fraction=cfg.event_min_prominence_fraction
-            ).detect(
-                ZeniInput(
-                    legs[s:e, :, 3, 0],
-                    legs[s:e, :, 4, 0],
-                    mid_hip[s:e, 0],
-                    vis[s:e],
-                    seq.timestamps_s[s:e],
-                    b.direction,
-                    s,
-                    b_i,
-                    heel_y=legs[s:e, :, 3, 1],
-                    toe_y=legs[s:e, :, 4, 1],
-                    body_height_px=h_est[s:e],
-                ),
-                sampling_rate_hz=rate,
-            )
-            backwards = det.backwards_
-            agreements.append(det.label_agreement_)
-        else:
-            det = FootExcursionEventDetector().detect(
-                FootExcursionInput(
-                    feet[s:e], mid_hip[s:e], h_est[s:e], vis[s:e], seq.timestamps_s[s:e], s, b_i
-                ),
-                sampling_rate_hz=rate,
-            )
-            facing_camera = _mode_str(views[s:e]) == "front"
-            backwards = facing_camera != (b.direction > 0)
+        # a bout whose view changes (a walker curving from side to front) is read piece by piece,
+        # each with the detector of its view family (pieces under 1 s join their neighbour)
+        backwards = False
+        for ps, pe, pfam in _family_pieces(fam, s, e, int(round(rate))):
+            det: ZeniEventDetector | FootExcursionEventDetector
+            if pfam == "side":
+                x = mid_hip[ps:pe, 0]
+                ok = np.flatnonzero(np.isfinite(x))
+                travel = int(np.sign(x[ok[-1]] - x[ok[0]])) if ok.size >= 2 else 0
+                direction = b.direction if b.view_family in ("side", "oblique") or travel == 0 else travel
+                det = ZeniEventDetector(
+                    min_step_time_s=cfg.min_step_time_s,
+                    min_prominence_fraction=cfg.event_min_prominence_fraction,
+                ).detect(
+                    ZeniInput(
+                        legs[ps:pe, :, 3, 0],
+                        legs[ps:pe, :, 4, 0],
+                        mid_hip[ps:pe, 0],
+                        vis[ps:pe],
+                        seq.timestamps_s[ps:pe],
+                        direction,
+                        ps,
+                        b_i,
+                        heel_y=legs[ps:pe, :, 3, 1],
+                        toe_y=legs[ps:pe, :, 4, 1],
+                        body_height_px=h_est[ps:pe],
+                    ),
+                    sampling_rate_hz=rate,
+                )
+                if b.view_family == "side":
+                    backwards = det.backwards_
+                agreements.append(det.label_agreement_)
+            else:
+                det = FootExcursionEventDetector().detect(
+                    FootExcursionInput(
+                        feet[ps:pe],
+                        mid_hip[ps:pe],
+                        h_est[ps:pe],
+                        vis[ps:pe],
+                        seq.timestamps_s[ps:pe],
+                        ps,
+                        b_i,
+                    ),
+                    sampling_rate_hz=rate,
+                )
+                if b.view_family == "frontal":
+                    facing_camera = _mode_str(views[s:e]) == "front"
+                    backwards = facing_camera != (b.direction > 0)
+            events.extend(det.events_)
         bouts.append(
             WalkingBout(
                 b.start,
@@ -237,7 +255,6 @@ def analyze_gait(
                 view_label=_mode_str(views[s:e]),
             )
         )
-        events.extend(det.events_)
     events = (
         PlausibilityChecker(min_step_time_s=cfg.min_step_time_s, max_step_time_s=cfg.max_step_time_s)
         .detect(events, sampling_rate_hz=rate)
@@ -390,6 +407,30 @@ def _note_frontal_phase_bias(metrics: dict[str, MetricResult]) -> None:
 
 
 _FAMILY_WORDS = {"side": "the side", "oblique": "an oblique angle", "frontal": "the front or back"}
+
+
+def _family_pieces(fam: np.ndarray, s: int, e: int, min_len: int) -> list[tuple[int, int, str]]:
+    """(start, stop, family) runs of one view family in frames s:e; runs shorter than ``min_len``
+    (and frames of no known family) join the previous run (the first one the next)."""
+    runs: list[list[Any]] = []
+    for i in range(s, e):
+        f = str(fam[i]) if str(fam[i]) in ("side", "frontal", "oblique") else None
+        if runs and (f is None or f == runs[-1][2]):
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1, f])
+    merged: list[list[Any]] = []
+    for r in runs:
+        if merged and (r[1] - r[0] < min_len or r[2] is None):
+            merged[-1][1] = r[1]
+        elif merged and merged[-1][1] - merged[-1][0] < min_len:
+            merged[-1] = [merged[-1][0], r[1], r[2]]
+        else:
+            merged.append(list(r))
+    if len(merged) > 1 and merged[-1][1] - merged[-1][0] < min_len:
+        merged[-2][1] = merged[-1][1]
+        merged.pop()
+    return [(int(a), int(b), str(f or "oblique")) for a, b, f in merged]
 
 
 def _bout_frames(bouts: list[WalkingBout]) -> list[BoutFrames]:
