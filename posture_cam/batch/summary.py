@@ -56,12 +56,16 @@ def summary_row(
     error: str | None = None,
     reused: bool = False,
 ) -> dict[str, Any]:
-    """The summary row of one recording (``result`` is its result.json dict when finished)."""
-    result = result or {}
-    inp = result.get("input") or {}
-    det = result.get("detection") or {}
-    findings = [f for f in result.get("findings") or [] if isinstance(f, Mapping)]
-    shown = [f for f in findings if f.get("status") in ("flagged", "borderline")]
+    """The summary row of one recording (``result`` is its result.json dict when finished), read
+    through the typed result model (:mod:`posture_cam.result_model`)."""
+    from ..errors import NotAResultError
+    from ..result_model import Result
+
+    try:
+        res = Result.coerce(result) if result else None
+    except NotAResultError as exc:  # a reused result.json with a malformed section: say so, no crash
+        res, error = None, str(exc)
+    shown = [] if res is None else res.findings_with("flagged", "borderline")
     row: dict[str, Any] = {
         "name": rec.name,
         "path": display_path(rec.path),
@@ -70,24 +74,21 @@ def summary_row(
         "status": status,
         "reused": bool(reused),
         "error": None if error is None else display_text(error),
-        "duration_s": inp.get("duration_s"),
-        "frames": inp.get("frames"),
-        "detection_rate": det.get("detection_rate"),
-        "view": (result.get("view") or {}).get("dominant"),
-        "n_flagged": sum(f.get("status") == "flagged" for f in findings) if result else None,
-        "n_borderline": sum(f.get("status") == "borderline" for f in findings) if result else None,
-        "flagged_findings": "; ".join(
-            f"{f.get('title') or f.get('rule_id')} [{f.get('status')}]" for f in shown
-        )
-        if result
-        else None,
+        "duration_s": None if res is None else res.input.duration_s,
+        "frames": None if res is None else res.input.frames,
+        "detection_rate": None if res is None else res.detection.detection_rate,
+        "view": None if res is None else res.view.dominant,
+        "n_flagged": None if res is None else len(res.findings_with("flagged")),
+        "n_borderline": None if res is None else len(res.findings_with("borderline")),
+        "flagged_findings": None
+        if res is None
+        else "; ".join(f"{f.title or f.extra.get('rule_id') or f.id} [{f.status}]" for f in shown),
     }
-    for key, m in (result.get("metrics") or {}).items():
-        if isinstance(m, Mapping):
-            row[key] = m.get("value")
-    for key, m in ((result.get("gait") or {}).get("metrics") or {}).items():
-        if isinstance(m, Mapping):
-            row[f"gait.{key}"] = m.get("value")
+    if res is not None:
+        for key, m in res.metrics.items():
+            row[key] = m.value
+        for key, m in res.gait.metrics.items():
+            row[f"gait.{key}"] = m.value
     return row
 
 
