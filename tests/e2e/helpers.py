@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -15,12 +16,27 @@ SAMPLES = REPO / "sample_videos"
 WALK_CLIP = SAMPLES / "walk_normal_side.mp4"
 #: A rendered subject standing facing the camera: the fake camera of the guided capture.
 FRONT_CLIP = SAMPLES / "standing_neutral_front.mp4"
-RESULT_TABS = ("Findings", "Playback", "Charts", "Measurements", "Gait steps", "Not assessed", "Downloads")
+#: Result tabs every analysis shows (the tests visit whatever tabs the page has, at least these).
+RESULT_TABS = ("Findings", "Playback", "Charts", "Downloads")
 
 
 def shoot(page: Any, artifacts: Path, name: str) -> Path:
+    """A screenshot of the whole page. Streamlit scrolls inside its main container, not the body, so
+    the viewport is grown to the content's height for the shot (at most 6000 px) and restored."""
     path = artifacts / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    vp = page.viewport_size or {"width": 1280, "height": 1000}
+    h = page.evaluate(
+        "() => Math.max(document.body.scrollHeight, ...[...document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stAppViewContainer], [data-testid=stMainBlockContainer]')]"
+        ".map(e => e.scrollHeight))"
+    )
+    if h > vp["height"]:
+        page.set_viewport_size({"width": vp["width"], "height": min(int(h) + 40, 6000)})
+        page.wait_for_timeout(300)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(vp)
     return path
 
 
@@ -39,12 +55,28 @@ def open_page(page: Any, app_url: str, path: str) -> None:
     page.goto(f"{app_url}/{path}", wait_until="networkidle")
     expect(page.locator("[data-testid=stMain] h1").first).to_be_visible(timeout=60_000)
     wait_app_idle(page)
-    # a custom component (the webcam page's WebRTC widget) loads in an iframe: wait for it too
-    for frame in page.locator("[data-testid=stMain] iframe").all():
-        expect(frame).to_be_visible(timeout=60_000)
+    # the webcam page's WebRTC widget (a custom component) loads in an iframe: wait for it too
+    if path == "webcam":
+        expect(page.locator("iframe[title^='streamlit_webrtc']").first).to_be_visible(timeout=60_000)
     page.wait_for_load_state("networkidle")
     body = page.inner_text("body")
     assert "Page not found" not in body, f"{path!r}: not a page of the app"
+
+
+def sidebar_pages(page: Any, app_url: str) -> dict[str, str]:
+    """Every page the app's navigation offers: label -> url path ("" for the home page)."""
+    page.goto(f"{app_url}/", wait_until="networkidle")
+    nav = page.locator("[data-testid=stSidebarNav] a")
+    nav.first.wait_for(timeout=60_000)
+    out = {}
+    for link in nav.all():
+        href = link.get_attribute("href") or ""
+        out[link.inner_text().strip()] = urlsplit(href).path.strip("/")
+    return out
+
+
+def tab_names(page: Any) -> list[str]:
+    return [t.strip() for t in page.locator("[data-testid=stMain] [role=tab]").all_inner_texts()]
 
 
 def analyse_upload(page: Any, app_url: str, clip: Path, *, timeout_ms: int = 240_000) -> None:
@@ -65,6 +97,18 @@ def open_tab(page: Any, name: str) -> Any:
     tab = page.get_by_role("tab", name=name, exact=True)
     tab.click()
     expect(tab).to_have_attribute("aria-selected", "true")
+    # the app renders only the open tab, in the rerun the click starts: wait for its content
+    page.wait_for_function(
+        """() => {
+            const p = [...document.querySelectorAll('[data-testid=stMain] [role=tabpanel]')]
+                .find(e => !e.hidden && e.offsetParent !== null);
+            return !!p && (p.innerText.trim().length > 0
+                || !!p.querySelector('canvas, video, img, svg, [data-testid=stDataFrame]'));
+        }""",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(300)
+    wait_app_idle(page)
     return tab
 
 

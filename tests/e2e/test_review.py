@@ -21,6 +21,7 @@ from .helpers import (
     open_tab,
     raw_keys_in,
     shoot,
+    tab_names,
     visible_text,
     wait_app_idle,
 )
@@ -70,7 +71,10 @@ def test_upload_analysis_playback_plays(
         assert media, f"no video request recorded: {net.responses[-10:]}"
         assert all(r["status"] in (200, 206) for r in media), media
         assert not net.server_errors(), net.server_errors()
-        assert not net.failures or all("/media/" not in f["url"] for f in net.failures), net.failures
+        # (Chromium cancels its first whole-file request once it switches to range requests:
+        # net::ERR_ABORTED is normal for media; any other failure is not)
+        failed = [f for f in net.failures if "/media/" in f["url"] and "ERR_ABORTED" not in str(f["error"])]
+        assert not failed, failed
     finally:
         net.dump(artifacts / "review_playback_requests.json")
         ctx.close()
@@ -117,13 +121,22 @@ def test_no_raw_metric_key_on_result_tabs(
     try:
         analyse_upload(page, app_server.url, WALK_CLIP)
         found: dict[str, list[str]] = {}
-        for name in RESULT_TABS:
+        texts: dict[str, str] = {}
+        tabs = tab_names(page)
+        assert set(RESULT_TABS) <= set(tabs), tabs
+        for name in tabs:
             open_tab(page, name)
             wait_app_idle(page)
             shoot(page, artifacts, f"review_tab_{name.lower().replace(' ', '_')}")
-            hits = raw_keys_in(visible_text(page), keys)
+            text = visible_text(page)
+            texts[name] = text
+            hits = raw_keys_in(text, keys)
             if hits:
                 found[name] = hits
+        # the check reads the tables too (st.dataframe is a canvas): the walk's cadence row is seen
+        from posture_cam import catalogue
+
+        assert catalogue.name("cadence_steps_per_min") in "\n".join(texts.values())
         assert not found, f"raw metric keys shown (use the catalogue's names): {found}"
     finally:
         ctx.close()
