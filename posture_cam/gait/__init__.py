@@ -280,7 +280,10 @@ def analyze_gait(
     )
     if not walking:
         reason = "no walking detected" + (
-            " (fewer than two plausible, alternating heel strikes)"
+            " (fewer than two plausible, alternating heel strikes in "
+            f"{sum(b.stop - b.start for b in bouts) / rate:.1f} s of stepping; cadence needs "
+            f"{cfg.min_steps + 1} alternating heel strikes, about {(cfg.min_steps + 1) * 0.6:.0f} s of "
+            "steady walking past the camera, more for a slow walker)"
             if bouts
             else " (the subject neither travels through the image nor steps with alternating legs)"
         )
