@@ -22,6 +22,7 @@ from ..corrections import CLINICAL_POINTS, FILE_NAME, TOOLS, Correction, Correct
 from ..errors import PostureCamError
 from ..export import md_escape
 from ..landmarks import Landmark
+from ..report_model import humanize
 from . import common
 
 OPEN_KEY = "review_open_dir"  # the analysis open on the review page
@@ -46,6 +47,18 @@ EDITABLE = (
 
 def _words(name: str) -> str:
     return name.replace("_", " ").lower()
+
+
+def describe(c: Correction | dict[str, Any]) -> str:
+    """A correction in words: landmark and point names as words, not as the file's identifiers."""
+    if isinstance(c, Correction):
+        text, names = c.describe(), (c.landmark, c.name)
+    else:
+        text, names = str(c.get("what") or ""), (c.get("landmark"), c.get("name"))
+    for n in names:
+        if n:
+            text = text.replace(str(n), _words(str(n)))
+    return text
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -168,24 +181,87 @@ def _pick_frame(
     return int(pos)
 
 
+#: Largest size the frame is shown at [display px]: small recordings are enlarged so that a
+#: landmark can be placed to within a few pixels, large ones shrunk to fit the page.
+DISPLAY_MAX_W, DISPLAY_MAX_H = 760, 720
+#: A press-and-release that moved less than this [display px] is a click: the landmark is placed
+#: where it was clicked; a longer drag moves the landmark by the drag.
+CLICK_MAX_PX = 3.0
+
+
+def display_width(img_shape: tuple[int, ...]) -> int:
+    """Width [px] the frame is shown at (aspect kept; see :data:`DISPLAY_MAX_W`)."""
+    h, w = int(img_shape[0]), int(img_shape[1])
+    return max(1, int(min(DISPLAY_MAX_W, w * DISPLAY_MAX_H / max(h, 1))))
+
+
 def _click(img: np.ndarray, key: str, drag: bool) -> dict[str, Any] | None:
+    """The last click or drag on the frame, in the frame's pixels (display scale removed)."""
     from streamlit_image_coordinates import streamlit_image_coordinates
 
     value = streamlit_image_coordinates(
-        img, key=key, click_and_drag=drag, width=min(900, img.shape[1]), cursor="crosshair"
+        img, key=key, click_and_drag=drag, width=display_width(img.shape), cursor="crosshair"
     )
     if not value:
         return None
-    scale = img.shape[1] / float(value.get("width") or img.shape[1])
-    out = {k: float(v) * scale for k, v in value.items() if k in ("x", "y", "x1", "y1", "x2", "y2")}
+    sx = img.shape[1] / float(value.get("width") or img.shape[1])
+    sy = img.shape[0] / float(value.get("height") or img.shape[0])
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if k in ("x", "x1", "x2") and v is not None:
+            out[k] = float(v) * sx
+        elif k in ("y", "y1", "y2") and v is not None:
+            out[k] = float(v) * sy
+    out["scale"] = sx
     out["unix_time"] = value.get("unix_time")
+    return out
+
+
+def _segment_of(pos: int, frames: np.ndarray, segments: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """(first, last) source frame of the quiet-standing segment containing position ``pos``."""
+    f = int(frames[pos])
+    for seg in segments:
+        if seg.get("activity") == "standing" and seg["start_frame"] <= f <= seg["end_frame"]:
+            return int(seg["start_frame"]), int(seg["end_frame"])
+    return None
+
+
+def _same_span(a: int, b: int, frames: np.ndarray, segments: list[dict[str, Any]]) -> bool:
+    """Whether source frames ``a`` and ``b`` get the same landmark shift (same standing part, or equal)."""
+    if a == b:
+        return True
+    pos = {int(f): i for i, f in enumerate(frames)}
+    if a not in pos or b not in pos:
+        return False
+    sa = _segment_of(pos[a], frames, segments)
+    return sa is not None and sa == _segment_of(pos[b], frames, segments)
+
+
+def corrected_xy(
+    xy: np.ndarray, frames: np.ndarray, segments: list[dict[str, Any]], pos: int, cor: Corrections
+) -> np.ndarray:
+    """The landmarks of position ``pos`` as they stand with the pending landmark corrections
+    (the same shift rule as :func:`posture_cam.corrections.apply_landmark_corrections`)."""
+    out = np.array(xy[pos], copy=True)
+    index = {int(f): i for i, f in enumerate(frames)}
+    for c in cor.of("landmark"):
+        if c.frame not in index or not _same_span(c.frame, int(frames[pos]), frames, segments):
+            continue
+        lm = int(Landmark[c.landmark or ""])
+        base = xy[index[c.frame], lm]
+        target = np.array([float(c.x_px or 0.0), float(c.y_px or 0.0)])
+        if np.all(np.isfinite(base)) and np.all(np.isfinite(out[lm])):
+            out[lm] = out[lm] + (target - base)
+        elif c.frame == int(frames[pos]):
+            out[lm] = target
     return out
 
 
 def _landmarks(res, out_dir, frames, times, xy, segments, by) -> None:
     st.markdown(
-        "Choose a landmark, then **drag it** on the frame to where it belongs (press on or near it, move, "
-        "release). In quiet standing the shift applies to the whole standing part the frame belongs to."
+        "Choose a landmark, then **drag it** on the frame to where it belongs (press on it, move, release), "
+        "or click where it belongs. In quiet standing the shift applies to the whole standing part the "
+        "frame belongs to."
     )
     pos = _pick_frame(res, frames, times, segments, "correct_lm_frame")
     c1, c2 = st.columns(2)
@@ -200,17 +276,39 @@ def _landmarks(res, out_dir, frames, times, xy, segments, by) -> None:
         int((res.get("input") or {}).get("width") or 640),
         int((res.get("input") or {}).get("height") or 480),
     )
-    img = _draw(_frame_image(res, out_dir, float(times[pos]), size), xy[pos], what, [])
+    cor = _entries()
+    now = corrected_xy(xy, frames, segments, pos, cor)
+    placed = [
+        (float(c.x_px or 0.0), float(c.y_px or 0.0)) for c in cor.of("point") if c.frame == int(frames[pos])
+    ]
+    img = _draw(_frame_image(res, out_dir, float(times[pos]), size), now, what, placed)
     v = _click(img, f"correct_lm_img_{pos}", drag=True)
     last = st.session_state.get("correct_lm_last")
-    if v is not None and v.get("unix_time") != last and "x2" in v:
-        st.session_state["correct_lm_last"] = v.get("unix_time")
-        if point != "(none)":
-            c = Correction("point", int(frames[pos]), by=by, name=point, x_px=v["x2"], y_px=v["y2"])
-        else:
-            c = Correction("landmark", int(frames[pos]), by=by, landmark=what, x_px=v["x2"], y_px=v["y2"])
-        _set(_entries().add(c))
-        st.toast(c.describe())
+    if v is None or v.get("unix_time") == last or "x2" not in v:
+        return
+    st.session_state["correct_lm_last"] = v.get("unix_time")
+    if point != "(none)":
+        c = Correction("point", int(frames[pos]), by=by, name=point, x_px=v["x2"], y_px=v["y2"])
+    else:
+        moved = math.hypot(v["x2"] - v["x1"], v["y2"] - v["y1"]) / max(v["scale"], 1e-9)
+        p = now[int(Landmark[what])]
+        if moved < CLICK_MAX_PX or not np.all(np.isfinite(p)):
+            x, y = v["x2"], v["y2"]  # a click: the landmark goes where it was clicked
+        else:  # a drag: the landmark moves with the pointer
+            x, y = float(p[0]) + v["x2"] - v["x1"], float(p[1]) + v["y2"] - v["y1"]
+        c = Correction("landmark", int(frames[pos]), by=by, landmark=what, x_px=round(x, 1), y_px=round(y, 1))
+        # a new position of the same landmark replaces the earlier one for the same frames
+        keep = tuple(
+            e
+            for e in cor.entries
+            if not (
+                e.kind == "landmark" and e.landmark == what and _same_span(e.frame, c.frame, frames, segments)
+            )
+        )
+        cor = Corrections(keep, cor.input_sha256)
+    _set(cor.add(c))
+    st.toast(describe(c))
+    st.rerun()  # draw the frame again with the landmark where it now is
 
 
 def _events(res, frames, times, xy, by) -> None:
@@ -270,12 +368,18 @@ def _events(res, frames, times, xy, by) -> None:
                 type=None if action == "flip" else typ, to_frame=int(to_frame) if action == "move" else None,
             )  # fmt: skip
             _set(_entries().add(c))
-            st.toast(c.describe())
+            st.toast(describe(c))
+
+
+def _clear_clicks() -> None:
+    st.session_state[CLICKS_KEY] = []
 
 
 def _tools(res, out_dir, frames, times, xy, by) -> None:
     tool = st.selectbox("Tool", list(TOOLS), key="correct_tool", format_func=TOOL_WORDS.__getitem__)
-    label = st.text_input("What you measure (label)", value=tool.replace("_", " "), key="correct_tool_label")
+    label = st.text_input(
+        "What you measure (label)", value=TOOL_WORDS[tool], key=f"correct_tool_label_{tool}"
+    )
     pos = _pick_frame(res, frames, times, [], "correct_tool_frame")
     clicks: list[tuple[float, float]] = list(st.session_state.get(CLICKS_KEY) or [])
     size = (
@@ -283,12 +387,14 @@ def _tools(res, out_dir, frames, times, xy, by) -> None:
         int((res.get("input") or {}).get("height") or 480),
     )
     img = _draw(_frame_image(res, out_dir, float(times[pos]), size), xy[pos], None, clicks)
-    st.caption(f"Click {TOOLS[tool]} points on the frame ({len(clicks)} so far).")
+    st.caption(f"Click {TOOLS[tool]} points on the frame ({len(clicks)} so far). {TOOL_HELP[tool]}")
     v = _click(img, f"correct_tool_img_{pos}", drag=False)
-    if v is not None and v.get("unix_time") != st.session_state.get("correct_tool_last") and "x" in v:
-        st.session_state["correct_tool_last"] = v.get("unix_time")
-        clicks.append((v["x"], v["y"]))
-        st.session_state[CLICKS_KEY] = clicks
+    st.button("Clear the clicked points", key="correct_tool_clear", on_click=_clear_clicks)
+    if v is None or v.get("unix_time") == st.session_state.get("correct_tool_last") or "x" not in v:
+        return
+    st.session_state["correct_tool_last"] = v.get("unix_time")
+    clicks.append((round(v["x"], 1), round(v["y"], 1)))
+    st.session_state[CLICKS_KEY] = clicks
     if len(clicks) >= TOOLS[tool]:
         c = Correction(
             "measurement",
@@ -296,15 +402,19 @@ def _tools(res, out_dir, frames, times, xy, by) -> None:
             by=by,
             tool=tool,
             points=tuple(clicks[: TOOLS[tool]]),
-            label=label,
+            label=label.strip() or TOOL_WORDS[tool],
         )
         _set(_entries().add(c))
         st.session_state[CLICKS_KEY] = []
-        st.toast(c.describe())
-    if st.button("Clear the clicked points", key="correct_tool_clear"):
-        st.session_state[CLICKS_KEY] = []
+        st.toast(describe(c))
+    st.rerun()  # draw the clicked points
 
 
+TOOL_HELP = {
+    "angle": "The angle is measured at the second point.",
+    "line_tilt": "The camera's roll is removed before the tilt is measured.",
+    "distance": "In cm when the scale is known (subject height), else in % of body height.",
+}
 TOOL_WORDS = {
     "angle": "angle between three points",
     "line_tilt": "line against the true vertical",
@@ -321,7 +431,7 @@ def _pending_and_recompute(out_dir: Path) -> None:
         st.info("No corrections yet.")
     for i, c in enumerate(cor.entries):
         c1, c2 = st.columns([6, 1])
-        c1.write(md_escape(c.describe()))
+        c1.write(md_escape(describe(c)))
         if c2.button("Remove", key=f"correct_rm_{i}"):
             _set(cor.remove(i))
             st.rerun()
@@ -337,11 +447,23 @@ def _pending_and_recompute(out_dir: Path) -> None:
         st.rerun()
 
 
+STATUS_WORDS = {
+    "ok": "within the normal band",
+    "normal": "within the normal band",
+    "borderline": "borderline",
+    "flagged": "flagged",
+    "not_flagged": "not flagged",
+    "not_assessable": "not assessable",
+    None: "not evaluated",
+}
+
+
 def _provenance(res: dict[str, Any]) -> None:
     prov = res.get("provenance")
     if not prov:
         return
     st.subheader("Corrected versus automatic")
+    st.caption(f"Recomputed {md_escape(str(res.get('created_utc') or ''))} (UTC) with your corrections.")
     rows = []
     for section in (res.get("metrics") or {}, (res.get("gait") or {}).get("metrics") or {}):
         for key, m in section.items():
@@ -349,32 +471,50 @@ def _provenance(res: dict[str, Any]) -> None:
             if extra.get("provenance") != "corrected":
                 continue
             info = catalogue.info(key)
-            auto = extra.get("automatic_value")
             rows.append(
                 {
-                    "Measurement": info.label,
-                    "Corrected": _fmt(m.get("value"), info.precision),
-                    "Automatic": _fmt(auto, info.precision),
+                    "Measurement": info.name,
+                    "Corrected": _fmt(info, m.get("value")),
+                    "Automatic": _fmt(info, extra.get("automatic_value")),
                 }
             )
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    else:
+        st.info("The corrections changed none of the measurements.")
     for f in res.get("findings") or []:
         if f.get("provenance") == "corrected":
             st.write(
                 md_escape(
-                    f"Finding '{f.get('title') or f.get('id')}': "
-                    f"{f.get('automatic_status')} -> {f.get('status')}"
+                    f"Finding '{humanize(f.get('title') or f.get('id'))}': "
+                    f"{STATUS_WORDS.get(f.get('automatic_status'), 'not evaluated')} automatically, "
+                    f"{STATUS_WORDS.get(f.get('status'), str(f.get('status')))} with the corrections"
                 )
             )
-    for m in res.get("manual_measurements") or []:
-        st.write(md_escape(f"Manual: {m.get('label')}: {m.get('value')} {m.get('unit')} ({m.get('method')})"))
+    manual = res.get("manual_measurements") or []
+    if manual:
+        st.markdown("**Measured by hand**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Measurement": str(m.get("label") or ""),
+                        "Value": catalogue.format_value(m.get("value"), 1, str(m.get("unit") or "")),
+                        "Frame": m.get("frame"),
+                        "How": str(m.get("method") or ""),
+                    }
+                    for m in manual
+                ]
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )
     st.caption(
-        "Corrections: " + "; ".join(md_escape(str(c.get("what"))) for c in prov.get("corrections") or [])
+        "Corrections applied: " + "; ".join(md_escape(describe(c)) for c in prov.get("corrections") or [])
     )
 
 
-def _fmt(v: Any, precision: int) -> str:
+def _fmt(info: catalogue.MetricInfo, v: Any) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "not assessable"
-    return f"{float(v):.{precision}f}"
+    return info.fmt(v)
