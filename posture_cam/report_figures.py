@@ -74,6 +74,7 @@ def with_gaps(t: np.ndarray, y: np.ndarray, max_gap_s: float | None = None) -> t
 
 
 def shade_segments(ax: Any, segments: Sequence[Segment], *, labels: bool = False) -> None:
+    total = max([float(s.end_s) for s in segments] + [1e-3])
     for s in segments:
         ax.axvspan(
             float(s.start_s),
@@ -82,7 +83,7 @@ def shade_segments(ax: Any, segments: Sequence[Segment], *, labels: bool = False
             alpha=0.12,
             lw=0,
         )
-        if labels and s.duration_s > 0:
+        if labels and s.duration_s >= 0.12 * total:  # no clipped words on short parts
             ax.text(
                 (float(s.start_s) + float(s.end_s)) / 2,
                 0.97,
@@ -185,7 +186,10 @@ def heel_heights(seq: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     for side, lm in (("left", Landmark.LEFT_HEEL), ("right", Landmark.RIGHT_HEEL)):
         y = np.where(vis[:, lm] > 0.3, px[:, lm, 1], np.nan)
         floor = np.nanpercentile(y, 98) if np.isfinite(y).any() else np.nan
-        out[side] = (floor - y) / height * 100.0
+        h = (floor - y) / height * 100.0
+        # a 5-frame running median takes out single-frame landmark jitter, keeps gaps as gaps
+        smooth = pd.Series(h).rolling(5, center=True, min_periods=3).median().to_numpy()
+        out[side] = np.where(np.isfinite(h), smooth, np.nan)
     return t, out
 
 
