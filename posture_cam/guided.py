@@ -297,7 +297,9 @@ class CheckedCapture:
         else:
             self._hint = problem
             # the walk counts walking time, not a continuous hold; the others restart after a lapse
-            if p.name != "walk" and (self._last_ok_t is None or o.t_s - self._last_ok_t > self.grace_s):
+            # a single mislabelled frame is forgiven even at a low frame rate (grace >= 1.5 frames)
+            grace = max(self.grace_s, 1.5 * dt)
+            if p.name != "walk" and (self._last_ok_t is None or o.t_s - self._last_ok_t > grace):
                 self._held_s = 0.0
         if self._held_s >= p.hold_s:
             self._end_phase(o.t_s, achieved=True)

@@ -132,3 +132,15 @@ def test_invalid_phases_are_rejected() -> None:
     with pytest.raises(ValueError, match="at least one"):
         CheckedCapture([guided.CHECKED_PHASES[2]], include_optional=False)
     assert np.isfinite(observe(0.0, *frames_of("front")[0]).trunk_from_vertical_deg)
+
+
+def test_one_mislabelled_frame_is_forgiven_at_a_low_frame_rate() -> None:
+    """A loaded machine processes about 1 frame/s: one odd view label must not restart the hold."""
+    cap = CheckedCapture(include_optional=False)
+    front, side = frames_of("front")[0], frames_of("left_side")[0]
+    t = feed(cap, front, 0.0, 3.0, fps=1.0)  # held 2 s (the first frame starts the clock)
+    held = cap.snapshot(t)["held_s"]
+    t = feed(cap, side, t, 1.0, fps=1.0)
+    assert cap.snapshot(t)["held_s"] == pytest.approx(held)
+    t = feed(cap, front, t, 4.0, fps=1.0)
+    assert cap.snapshot(t)["step"] == 2
