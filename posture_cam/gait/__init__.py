@@ -68,6 +68,7 @@ class GaitReport:
     reason: str | None = None
     side_label_agreement: float | None = None  # share of side-view heel strikes whose leg label fit
     bout_metrics: list[dict[str, Any]] = field(default_factory=list)  # per bout, see per_bout_summary
+    side_source: str | None = None  # how side-view feet were named: near/far foot or pose labels
 
     def to_json(self) -> dict[str, Any]:
         fi = self.frame_index
@@ -92,7 +93,10 @@ class GaitReport:
             "steps": [s.to_json(fi) for s in self.steps],
             "leg_swaps_repaired_frames": int(np.count_nonzero(self.swapped_frames)),
             "side_label_agreement": self.side_label_agreement,
-            "sides_reliable": None
+            "side_source": self.side_source,
+            "sides_reliable": True
+            if self.side_source == NEAR_FAR
+            else None
             if self.side_label_agreement is None
             else self.side_label_agreement >= 0.75,
             "compensated_trendelenburg": flags,
@@ -108,6 +112,7 @@ class _ReportContext(TypedDict):
     swapped_frames: np.ndarray
     segments: list[dict[str, Any]]
     side_label_agreement: float | None
+    side_source: str | None
 
 
 def _all_not_assessable(reason: str) -> dict[str, MetricResult]:
@@ -182,6 +187,7 @@ def analyze_gait(
     events: list[GaitEvent] = []
     bouts: list[WalkingBout] = []
     agreements: list[float] = []
+    side_sources: list[str] = []
     # events are searched a little beyond each bout: the bout is trimmed to steady travel, so the
     # first and the closing step (starting from and stopping to stand) lie partly outside it
     ext = int(round(cfg.event_margin_s * rate))
@@ -217,6 +223,7 @@ def analyze_gait(
                         direction,
                         ps,
                         b_i,
+                        near_foot=_NEAR_FOOT.get(str(_mode_str(views[ps:pe]))),
                         heel_y=legs[ps:pe, :, 3, 1],
                         toe_y=legs[ps:pe, :, 4, 1],
                         body_height_px=h_est[ps:pe],
@@ -226,6 +233,7 @@ def analyze_gait(
                 if b.view_family == "side":
                     backwards = det.backwards_
                 agreements.append(det.label_agreement_)
+                side_sources.append(det.side_source_)
             else:
                 det = FootExcursionEventDetector().detect(
                     FootExcursionInput(
@@ -277,6 +285,7 @@ def analyze_gait(
         swapped_frames=swapped,
         segments=segments,
         side_label_agreement=round(float(np.mean(agreements)), 3) if agreements else None,
+        side_source=_side_source(side_sources),
     )
     if not walking:
         reason = "no walking detected" + (
@@ -409,6 +418,19 @@ def _note_frontal_phase_bias(metrics: dict[str, MetricResult]) -> None:
             metrics[key] = dataclasses.replace(m, extra={**m.extra, "note": FRONTAL_PHASE_NOTE})
 
 
+NEAR_FAR = "near/far foot (ground contact height)"
+
+
+def _side_source(sources: list[str]) -> str | None:
+    """How the side-view feet were named over the recording: near/far only when every side-view
+    piece could use it, else the pose labels (None without side-view walking)."""
+    if not sources:
+        return None
+    return NEAR_FAR if all(x == NEAR_FAR for x in sources) else "pose labels"
+
+
+#: a side view shows the subject's side nearer the camera (posture_cam.view labels)
+_NEAR_FOOT = {"left_side": 0, "right_side": 1}
 _FAMILY_WORDS = {"side": "the side", "oblique": "an oblique angle", "frontal": "the front or back"}
 
 
