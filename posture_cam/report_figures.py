@@ -172,7 +172,8 @@ def chart_keys(ts: pd.DataFrame | None, result: Result) -> list[str]:
 
 # ----------------------------------------------------------------------------- gait
 def heel_heights(seq: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(t, {"left": h, "right": h}): heel height above the lowest heel position, % of body height."""
+    """(t, {"left": h, "right": h}): each heel's lift above the lower heel of the same frame, % of body
+    height (0 for the foot on the ground)."""
     px = np.asarray(seq.image_px, float)
     vis = np.asarray(seq.visibility, float)
     t = np.asarray(seq.timestamps_s, float)
@@ -183,9 +184,14 @@ def heel_heights(seq: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     height = np.nanmedian(np.nanmax(ankles, axis=1) - nose_y) if np.isfinite(ankles).any() else np.nan
     if not np.isfinite(height) or height <= 0:
         height = float(seq.frame_size[1]) * 0.8
-    for side, lm in (("left", Landmark.LEFT_HEEL), ("right", Landmark.RIGHT_HEEL)):
-        y = np.where(vis[:, lm] > 0.3, px[:, lm, 1], np.nan)
-        floor = np.nanpercentile(y, 98) if np.isfinite(y).any() else np.nan
+    ys = {
+        side: np.where(vis[:, lm] > 0.3, px[:, lm, 1], np.nan)
+        for side, lm in (("left", Landmark.LEFT_HEEL), ("right", Landmark.RIGHT_HEEL))
+    }
+    # the floor: the lower of the two heels in the same frame. Walking towards or away from the
+    # camera moves both feet down or up the image together; relative to the lower heel that cancels.
+    floor = np.fmax(ys["left"], ys["right"])
+    for side, y in ys.items():
         h = (floor - y) / height * 100.0
         # a 5-frame running median takes out single-frame landmark jitter, keeps gaps as gaps
         smooth = pd.Series(h).rolling(5, center=True, min_periods=3).median().to_numpy()
@@ -196,7 +202,8 @@ def heel_heights(seq: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 def foot_trajectories(
     seq: Any, result: Result, *, duration_s: float, dpi: int = 110, width_in: float = 7.0
 ) -> bytes | None:
-    """Heel height of both feet over time, contacts marked (heel strike filled, toe off open)."""
+    """Heel lift of both feet over time (above the lower heel), contacts marked (heel strike filled,
+    toe off open)."""
     if not result.gait.events and not result.gait.bouts:
         return None
     plt = _plt()
@@ -226,7 +233,7 @@ def foot_trajectories(
     ax.plot([], [], marker="^", color="#555", mfc="white", ls="none", label="toe off")
     ax.set_xlim(0, max(duration_s, 1e-3))
     ax.set_xlabel("time [s]", fontsize=7.5)
-    ax.set_ylabel("heel height [% of height]", fontsize=7.5)
+    ax.set_ylabel("heel lift [% of height]", fontsize=7.5)
     ax.set_title("Foot trajectories and contacts", fontsize=9, loc="left")
     ax.legend(fontsize=6.5, ncol=4, loc="upper right", framealpha=0.8)
     ax.tick_params(labelsize=7)

@@ -182,10 +182,102 @@ class ReportModel:
     gait_note: str
     disclaimer: str = DISCLAIMER
     rows_by_key: Mapping[str, MetricRow] = field(default_factory=dict)
+    provenance: Provenance | None = None  # set when a clinician corrected the analysis (issue 18)
 
     @property
     def measured(self) -> tuple[MetricRow, ...]:
         return self.posture + self.gait
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a clinician corrected (``result["provenance"]``, issue 18): corrected values beside the
+    automatic ones, the corrections (who, when, what) and the measurements taken by hand."""
+
+    summary: str
+    values: tuple[dict[str, str], ...]  # Measurement / Corrected / Automatic
+    findings: tuple[str, ...]  # "<finding>: not flagged automatically, flagged with the corrections"
+    corrections: tuple[dict[str, str], ...]  # Who / When / What
+    manual: tuple[dict[str, str], ...]  # Measurement / Value / Frame / How / Who
+
+
+def _metric_provenance(m: Metric) -> Mapping[str, Any]:
+    """``extra.provenance`` / ``extra.automatic_value`` of a metric (nested ``extra`` or flat)."""
+    nested = m.extra.get("extra")
+    return nested if isinstance(nested, Mapping) and "provenance" in nested else m.extra
+
+
+def _when(at: Any) -> str:
+    return str(at or "-").replace("T", " ").replace("+00:00", " UTC")
+
+
+def _correction_words(c: Mapping[str, Any]) -> str:
+    text = str(c.get("what") or c.get("kind") or "")
+    for k in ("landmark", "name"):
+        if c.get(k):
+            text = text.replace(str(c[k]), str(c[k]).replace("_", " ").lower())
+    for k in ("by", "at"):  # shown in their own columns
+        if c.get(k):
+            text = text.replace(f" {'by' if k == 'by' else 'on'} {c[k]}", "")
+    return humanize(text)
+
+
+def provenance(r: Result) -> Provenance | None:
+    """The corrections part of the report, or None for an automatic analysis."""
+    prov = r.extra.get("provenance")
+    if not isinstance(prov, Mapping):
+        return None
+    values = []
+    for _group, m in r.all_metrics():
+        p = _metric_provenance(m)
+        if p.get("provenance") != "corrected":
+            continue
+        info = m.info
+        values.append(
+            {
+                "Measurement": info.name,
+                "Corrected": info.fmt(m.value) if m.ok else LEVEL_WORDS["not_assessable"].lower(),
+                "Automatic": info.fmt(p.get("automatic_value"))
+                if p.get("automatic_value") is not None
+                else LEVEL_WORDS["not_assessable"].lower(),
+            }
+        )
+    words = {**LEVEL_WORDS, "ok": "Not flagged", "normal": "Not flagged"}
+    findings = []
+    for f in r.findings:
+        fx = f.extra
+        if fx.get("provenance") == "corrected":
+            was = words.get(str(fx.get("automatic_status")), "Not evaluated")
+            now = words.get(str(f.status), str(f.status))
+            findings.append(f"{f.name}: {was.lower()} automatically, {now.lower()} with the corrections")
+    corrections = tuple(
+        {
+            "Who": str(c.get("by") or "-"),
+            "When": _when(c.get("at")),
+            "What": _correction_words(c),
+        }
+        for c in prov.get("corrections") or []
+        if isinstance(c, Mapping)
+    )
+    manual = tuple(
+        {
+            "Measurement": str(mm.get("label") or mm.get("tool") or ""),
+            "Value": catalogue.format_value(mm.get("value"), 1, str(mm.get("unit") or "")),
+            "Frame": str(mm.get("frame", "")),
+            "How": humanize(mm.get("method") or ""),
+            "Who": str(mm.get("by") or "-"),
+        }
+        for mm in r.extra.get("manual_measurements") or []
+        if isinstance(mm, Mapping)
+    )
+    n = len(values)
+    summary = (
+        f"This report contains values corrected by a clinician: {n} measurement(s) differ from the "
+        "automatic analysis (automatic value shown beside each). The automatic result is kept in result.json."
+        if n
+        else "A clinician checked and corrected this analysis; no measurement changed from the automatic one."
+    )
+    return Provenance(summary, tuple(values), tuple(findings), corrections, manual)
 
 
 # ----------------------------------------------------------------------------- builders
@@ -225,6 +317,9 @@ def metric_note(m: Metric) -> str:
             continue
         if text:
             parts.append(text)
+    p = _metric_provenance(m)
+    if p.get("provenance") == "corrected":  # issue 18: the automatic value beside the corrected one
+        parts.insert(0, f"corrected by a clinician (automatic {row.fmt(p.get('automatic_value'))})")
     return "; ".join(parts)
 
 
@@ -360,9 +455,12 @@ def _step_rows(r: Result) -> tuple[dict[str, str], ...]:
 def _bout_rows(r: Result) -> tuple[dict[str, str], ...]:
     rows = []
     for b in r.gait.bouts:
-        view = {"side": "side view", "front": "front view", "back": "back view"}.get(
-            str(b.view), catalogue.view_words(b.view)
-        )
+        view = {
+            "side": "side view",
+            "front": "front view",
+            "back": "back view",
+            "frontal": "front or back view",
+        }.get(str(b.view), catalogue.view_words(b.view))
         rows.append(
             {
                 "From [s]": catalogue.format_value(b.start_s, 1),
@@ -461,4 +559,5 @@ def build(result: Result | Mapping[str, Any]) -> ReportModel:
         steps=_step_rows(r),
         gait_note=gait_note,
         rows_by_key={row.key: row for row in posture + gait},
+        provenance=provenance(r),
     )

@@ -202,7 +202,7 @@ def render_charts(res: Result, model: report_model.ReportModel, out_dir: Path | 
 def render_gait(model: report_model.ReportModel, figs: Mapping[str, Any]) -> None:
     shown = False
     for name, caption in (
-        ("feet", "Heel height of each foot; filled triangles: heel strikes, open: toe offs."),
+        ("feet", "Heel lift above the lower heel; filled triangles: heel strikes, open: toe offs."),
         ("steps", "Per step, left (blue) against right (red). Green: the band inside which left and right "
          "stay symmetric by the rules' limit."),
     ):  # fmt: skip
