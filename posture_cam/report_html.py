@@ -78,6 +78,15 @@ def render(model: ReportModel, figures: Mapping[str, object]) -> str:
     ]
     for w in m.warnings:
         parts.append(f"<p class='muted'>Warning: {esc(w)}</p>")
+    if m.provenance is not None:  # issue 18: corrected by a clinician
+        pv = m.provenance
+        parts.append(f"<h2>Corrected values</h2><p class='headline borderline'>{esc(pv.summary)}</p>")
+        if pv.values:
+            parts.append(table(list(pv.values)))
+        parts += [f"<p>{esc(x)}</p>" for x in pv.findings]
+        parts.append("<h3>Corrections (who, when, what)</h3>" + table(list(pv.corrections)))
+        if pv.manual:
+            parts.append("<h3>Measured by hand</h3>" + table(list(pv.manual)))
     timeline = figures.get("timeline")
     if isinstance(timeline, bytes):
         parts.append(

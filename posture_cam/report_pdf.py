@@ -104,6 +104,19 @@ def render(model: ReportModel, figures: Mapping[str, Any]) -> bytes:
     )
     for w in m.warnings:
         para(f"Warning: {w}", "I", 9)
+    if m.provenance is not None:  # issue 18: corrected by a clinician
+        pv = m.provenance
+        heading("Corrected values")
+        para(pv.summary, "B", 9.5)
+        if pv.values:
+            _table(pdf, list(pv.values), [0.5, 0.25, 0.25], width)
+        for line in pv.findings:
+            para(line, size=9)
+        heading("Corrections (who, when, what)", 10.5)
+        _table(pdf, list(pv.corrections), [0.2, 0.22, 0.58], width)
+        if pv.manual:
+            heading("Measured by hand", 10.5)
+            _table(pdf, list(pv.manual), [0.2, 0.12, 0.08, 0.45, 0.15], width)
     timeline = figures.get("timeline")
     if isinstance(timeline, bytes):
         image(timeline, width, 0.9 / 7.0)
