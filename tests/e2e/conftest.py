@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -192,7 +193,10 @@ def app_server(
     # exactly the run step of `make app` (cwd = repo root, so .streamlit/config.toml applies)
     cmd = [*prefix, sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)]
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        # own process group: the teardown stops strace, the server and its workers together
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://{host}:{port}"
     server = AppServer(url, port, log, strace_log if prefix else None, proc, own_addresses())
     try:
@@ -209,12 +213,25 @@ def app_server(
             time.sleep(0.5)
         yield server
     finally:
-        proc.terminate()  # strace passes SIGTERM on to the server and exits with it
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's process group (strace would only detach from its tracee on its own
+    SIGTERM and leave the server running), then SIGKILL whatever is left."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")
