@@ -340,7 +340,7 @@ def _events(res, frames, times, xy, by) -> None:
             .mark_rule(strokeDash=[4, 3])
             .encode(x="time [s]:Q", color="foot:N", tooltip=["frame", "foot", "type", "plausible"])
         )
-        st.altair_chart(line + rules, use_container_width=True)
+        st.altair_chart(line + rules, width="stretch")
         table = events[["frame", "time_s", "foot", "type", "plausible"]].rename(
             columns={
                 "frame": "Frame",
@@ -351,7 +351,7 @@ def _events(res, frames, times, xy, by) -> None:
             }
         )
         table["Event"] = table["Event"].map({"heel_strike": "foot contact", "toe_off": "foot off"})
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(table, hide_index=True, width="stretch")
     with st.form("correct_event_form"):
         c1, c2, c3, c4, c5 = st.columns(5)
         action = c1.selectbox("Action", ("add", "move", "delete", "flip"), key="correct_ev_action")
@@ -471,15 +471,12 @@ def _provenance(res: dict[str, Any]) -> None:
             if extra.get("provenance") != "corrected":
                 continue
             info = catalogue.info(key)
-            rows.append(
-                {
-                    "Measurement": info.name,
-                    "Corrected": _fmt(info, m.get("value")),
-                    "Automatic": _fmt(info, extra.get("automatic_value")),
-                }
-            )
+            now, was = _fmt(info, m.get("value")), _fmt(info, extra.get("automatic_value"))
+            if now == was and "not assessable" not in now:  # a change below the shown precision
+                now, was = (_fmt(info, v, 2) for v in (m.get("value"), extra.get("automatic_value")))
+            rows.append({"Measurement": info.name, "Corrected": now, "Automatic": was})
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     else:
         st.info("The corrections changed none of the measurements.")
     for f in res.get("findings") or []:
@@ -507,14 +504,14 @@ def _provenance(res: dict[str, Any]) -> None:
                 ]
             ),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
     st.caption(
         "Corrections applied: " + "; ".join(md_escape(describe(c)) for c in prov.get("corrections") or [])
     )
 
 
-def _fmt(info: catalogue.MetricInfo, v: Any) -> str:
+def _fmt(info: catalogue.MetricInfo, v: Any, more_digits: int = 0) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "not assessable"
-    return info.fmt(v)
+    return catalogue.format_value(v, info.precision + more_digits, info.unit)
