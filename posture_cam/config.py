@@ -129,10 +129,13 @@ class PostureConfig:
     c7_behind_shoulder_fraction_height: float = 0.0354
     quiet_standing_max_speed_body_heights_per_s: float = 0.05  # hip centre slower than this = still
     quiet_standing_max_scale_rate_per_s: float = 0.08  # |d ln(shoulder-floor span)/dt|: not walking in depth
-    quiet_standing_max_trunk_lean_deg: float = 15.0  # trunk within this of vertical (no forward bend)
+    # trunk within this of vertical: a stooped stance (parkinsonian 20-30 deg) is still standing; forward
+    # bends are told apart as movements (prepare stage)
+    quiet_standing_max_trunk_lean_deg: float = 35.0
     quiet_standing_min_duration_s: float = 1.0  # still runs shorter than this are not quiet standing
-    # prepare stage: a forward-bend segment leans at least this far from vertical (and peaks at >= 30 deg)
-    forward_bend_min_trunk_lean_deg: float = 20.0
+    # prepare stage: a forward bend leans at least this much further than the subject's own usual lean
+    # (a stooped stance is standing) and peaks at >= 30 deg from vertical
+    forward_bend_min_rise_deg: float = 20.0
     # a standing segment feeds a metric only when it lasts at least this long (per segment, its view)
     segment_min_duration_s: float = 1.0
 

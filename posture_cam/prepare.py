@@ -20,10 +20,12 @@ Activities (per frame, exactly one):
 
 * ``walking``: inside a walking bout (travelling, or stepping in place on a treadmill);
 * ``turn``: between two bouts of different direction, not standing still;
-* ``forward_bend``: not walking, seen from the side or obliquely, trunk chord leaning at least
-  ``forward_bend_min_trunk_lean_deg`` from vertical in a run that reaches ``MIN_FORWARD_BEND_DEG``
-  (posture) or more;
-* ``standing``: quiet standing (hips still, trunk near upright, no walking in depth) lasting at least
+* ``forward_bend``: not walking, seen from the side or obliquely, the trunk chord leaning at least
+  ``forward_bend_min_rise_deg`` further than the subject's own usual lean (its 10th percentile while
+  not walking: a stooped stance is standing, not a bend) in a run that reaches ``MIN_FORWARD_BEND_DEG``
+  (posture) or more from vertical;
+* ``standing``: quiet standing (hips still, trunk within ``quiet_standing_max_trunk_lean_deg`` of vertical,
+  no walking in depth) lasting at least
   ``quiet_standing_min_duration_s``, and no stepping of the legs;
 * ``other``: everything else (nobody in view, moving about, sitting down, short fidgets).
 """
@@ -216,9 +218,15 @@ def activity_per_frame(
     # a forward bend shows as a leaning trunk chord only from the side (or obliquely); from the front a
     # leaning trunk is a side bend or a lean, not the flexion test
     sideways = np.isin(views, ("left_side", "right_side", "oblique"))
-    leaning = lean_ok & (np.nan_to_num(lean_deg) >= bend_min_lean_deg) & sideways
+    # a bend is a MOVEMENT away from the subject's own upright: a stooped stance (parkinsonian, 20-30 deg)
+    # leans all the time and is standing, not a forward bend. Baseline: the 10th percentile of the
+    # trunk lean over the frames seen from the side while not walking.
+    calm = lean_ok & sideways & ~walk & ~turning
+    baseline = float(np.percentile(lean_deg[calm], 10)) if calm.sum() >= 3 else 0.0
+    leaning = lean_ok & (np.nan_to_num(lean_deg) >= baseline + bend_min_lean_deg) & sideways
     for a, b in finite_runs(leaning & ~walk & ~turning):
-        if b - a >= min_bend and float(np.nanmax(lean_deg[a:b])) >= bend_peak_deg:
+        peak = float(np.nanmax(lean_deg[a:b]))
+        if b - a >= min_bend and peak >= bend_peak_deg and peak - baseline >= bend_min_lean_deg + 5.0:
             bend[a:b] = True
     standing = np.asarray(quiet, bool) & ~walk & ~turning & ~bend & ~stepping & detected
     act[standing] = "standing"
@@ -344,7 +352,7 @@ def prepare(
         lean_deg=trunk_lean_deg(xy),
         views=view.per_frame,
         detected=seq.detected,
-        bend_min_lean_deg=pc.forward_bend_min_trunk_lean_deg,
+        bend_min_lean_deg=pc.forward_bend_min_rise_deg,
         bend_peak_deg=MIN_FORWARD_BEND_DEG,
         rate_hz=rate,
     )
