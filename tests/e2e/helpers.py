@@ -85,7 +85,8 @@ def analyse_upload(page: Any, app_url: str, clip: Path, *, timeout_ms: int = 240
 
     open_page(page, app_url, "review")
     page.locator("input[type=file]").first.set_input_files(str(clip))
-    expect(page.get_by_text(clip.name).first).to_be_visible(timeout=30_000)
+    # the uploaded file's chip (long names are shortened on screen; its remove button has the full name)
+    expect(page.get_by_role("button", name=f"Remove {clip.name}")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Analyse").click()
     expect(page.get_by_role("tab", name="Playback")).to_be_visible(timeout=timeout_ms)
     wait_app_idle(page, timeout_ms)
