@@ -30,9 +30,9 @@ try:
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 except ImportError:  # a fresh machine before `pip install`: pip vendors the same library
-    from pip._vendor.packaging.markers import default_environment  # type: ignore[no-redef]
-    from pip._vendor.packaging.requirements import Requirement  # type: ignore[no-redef]
-    from pip._vendor.packaging.utils import canonicalize_name  # type: ignore[no-redef]
+    from pip._vendor.packaging.markers import default_environment  # type: ignore[no-redef,assignment]
+    from pip._vendor.packaging.requirements import Requirement  # type: ignore[no-redef,assignment]
+    from pip._vendor.packaging.utils import canonicalize_name  # type: ignore[no-redef,assignment]
 
 REPO = Path(__file__).resolve().parents[1]
 LOCK = REPO / "requirements.lock"
@@ -74,7 +74,7 @@ def write() -> int:
         subprocess.run(cmd, check=True)
         data = json.loads(report.read_text())
     pins = [
-        (canonicalize_name(item["metadata"]["name"]), item["metadata"]["version"])
+        (str(canonicalize_name(item["metadata"]["name"])), str(item["metadata"]["version"]))
         for item in data["install"]
         if canonicalize_name(item["metadata"]["name"]) != PROJECT
     ]
