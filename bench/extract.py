@@ -16,8 +16,10 @@ exit, so imports, model loading and file output count exactly as a user pays the
 The kinds run interleaved (A/B/C, A/B/C, ...) so that load from other processes on the shared machine
 hits them alike; the table reports the median wall time over ``--repeats`` and the ratio to ``bare1`` of
 the same round. Videos: ``--video`` (default the 2.3 s 1080p clip ``walking/side_walk_60fps.mp4``) and,
-with ``--long``, two longer recordings made in a temporary folder from it: the clip remuxed N times in a
-row (1080p, no re-encoding) and the same re-encoded to 1280x720 at 30 fps, each >= 15 s.
+with ``--long``, two longer recordings (``--long-s``, default 16 s) made in a temporary folder from it by
+playing it forwards, backwards, forwards... (the subject walks to and fro, never jumps; a plain loop would
+teleport it at every seam, which a follower must treat as a new person): at the source's 1080p and 60 fps,
+and at 1280x720, 30 fps.
 
 Prints a Markdown table and writes it to docs/bench_extract.md.
 Usage: ``python bench/extract.py [--video walking/side_walk_60fps.mp4] [--long] [--repeats 2] [--no-write]``
@@ -36,6 +38,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("bare1", "bare3", "extract", "extract_every", "analyze")
@@ -70,20 +74,38 @@ def make_concatenated(video: Path, out: Path, repeat: int = 5) -> Path:
     return out
 
 
-def make_720p30(video: Path, out: Path) -> Path:
-    """``video`` re-encoded to 1280x720 at 30 fps (H.264 via PyAV: every frame at or after the next
-    1/30 s tick is kept)."""
+def make_long(
+    video: Path, out: Path, seconds: float, *, size: tuple[int, int] | None = None, fps: float = 0.0
+) -> Path:
+    """A recording of at least ``seconds`` made from ``video`` played forwards, backwards, forwards...
+    (so the subject moves continuously, never jumps), re-encoded (H.264) at ``size`` (default: the
+    source's) and ``fps`` (default: the source's; lower keeps every frame at or after the next tick)."""
     import cv2
 
     from posture_cam.overlay import H264Writer
-    from posture_cam.video import iter_frames
+    from posture_cam.video import iter_frames, probe
 
-    next_t = 0.0
-    with H264Writer(out, 30.0, (1280, 720)) as writer:
-        for f in iter_frames(video):
-            if f.timestamp_s + 1e-6 >= next_t:
-                writer.write(cv2.resize(f.rgb, (1280, 720), interpolation=cv2.INTER_AREA))
-                next_t += 1.0 / 30.0
+    info = probe(video)
+    rate = fps or info.fps
+    w, h = size or (info.width, info.height)
+    clip, next_t = [], 0.0  # JPEG in memory: 135 frames of 1080p stay ~30 MB
+    for f in iter_frames(video):
+        if f.timestamp_s + 1e-6 >= next_t:
+            rgb = (
+                f.rgb
+                if (w, h) == (info.width, info.height)
+                else cv2.resize(f.rgb, (w, h), interpolation=cv2.INTER_AREA)
+            )
+            clip.append(cv2.imencode(".jpg", rgb, [cv2.IMWRITE_JPEG_QUALITY, 95])[1])
+            next_t += 1.0 / rate
+    n_needed = int(np.ceil(seconds * rate))
+    with H264Writer(out, rate, (w, h)) as writer:
+        written, forwards = 0, True
+        while written < n_needed:
+            for buf in clip if forwards else clip[::-1]:
+                writer.write(cv2.imdecode(buf, cv2.IMREAD_UNCHANGED))
+                written += 1
+            forwards = not forwards
     return out
 
 
@@ -142,8 +164,10 @@ def _worker(kind: str, video: Path) -> dict[str, float]:
             n = int(res.result["input"]["frames"])
     else:
         raise SystemExit(f"unknown measurement {kind}")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-    return {"frames": n, "peak_rss_mb": peak_mb}
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = ru.ru_maxrss / 1024.0  # Linux: KiB
+    # CPU seconds of the whole process (all threads): unlike wall time, barely affected by other load
+    return {"frames": n, "peak_rss_mb": peak_mb, "cpu_s": ru.ru_utime + ru.ru_stime}
 
 
 def _measure(kind: str, video: Path) -> dict[str, float] | None:
@@ -178,18 +202,20 @@ def bench_video(label: str, video: Path, kinds: list[str], repeats: int) -> list
     info = probe(video)
     runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
     ratios: dict[str, list[float]] = {k: [] for k in kinds}
+    cpu_ratios: dict[str, list[float]] = {k: [] for k in kinds}
     loads = [_load()]
     for _ in range(repeats):
-        this: dict[str, float] = {}
+        this: dict[str, dict[str, float]] = {}
         for k in kinds:
             r = _measure(k, video)
             print(f"  {label} {k}: {r}", file=sys.stderr, flush=True)
             if r is not None:
                 runs[k].append(r)
-                this[k] = r["seconds"]
+                this[k] = r
         for k in kinds:
             if k in this and "bare1" in this:
-                ratios[k].append(this[k] / this["bare1"])
+                ratios[k].append(this[k]["seconds"] / this["bare1"]["seconds"])
+                cpu_ratios[k].append(this[k]["cpu_s"] / this["bare1"]["cpu_s"])
         loads.append(_load())
     rows = []
     for k in kinds:
@@ -199,10 +225,15 @@ def bench_video(label: str, video: Path, kinds: list[str], repeats: int) -> list
         secs = statistics.median(r["seconds"] for r in runs[k])
         frames = int(runs[k][0]["frames"])
         ratio = f"{statistics.median(ratios[k]):.2f}x" if ratios[k] else "-"
-        rt = info.duration_s / secs
+        cpu = statistics.median(r["cpu_s"] for r in runs[k])
+        cpu_ratio = f"{statistics.median(cpu_ratios[k]):.2f}x" if cpu_ratios[k] else "-"
+        rt = info.duration_s / cpu  # real time per core: recording seconds per CPU second
         mem = max(r["peak_rss_mb"] for r in runs[k])
-        rows.append(f"| {label} | {k} | {frames} | {secs:.1f} | {ratio} | {rt:.2f}x | {mem:.0f} |")
-    rows.append(f"| {label} | (load average during the runs: {' -> '.join(loads)}) | | | | | |")
+        rows.append(
+            f"| {label} | {k} | {frames} | {secs:.1f} | {ratio} | {cpu:.1f} | {cpu_ratio} | {rt:.2f}x "
+            f"| {mem:.0f} |"
+        )
+    rows.append(f"| {label} | (load average during the runs: {' -> '.join(loads)}) | | | | | | | |")
     return rows
 
 
@@ -214,6 +245,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=2, help="interleaved rounds per video (median reported)")
     ap.add_argument("--long", action="store_true", help="also the >= 15 s 1080p and 720p recordings")
     ap.add_argument("--long-only", action="store_true", help="only the long recordings")
+    ap.add_argument("--long-s", type=float, default=16.0, help="length of the long recordings (s)")
     ap.add_argument("--no-write", action="store_true", help="do not write docs/bench_extract.md")
     args = ap.parse_args()
     video = Path(args.video)
@@ -229,8 +261,9 @@ def main() -> int:
     if "bare1" not in kinds:
         kinds.insert(0, "bare1")
     rows = [
-        "| recording | measurement | frames | wall [s] | vs bare1 (same round) | real time | peak RSS [MB] |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| recording | measurement | frames | wall [s] | wall vs bare1 | CPU [s] | CPU vs bare1 "
+        "| real time per core | peak RSS [MB] |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     from posture_cam.video import probe
 
@@ -241,13 +274,15 @@ def main() -> int:
             todo.append((f"{video.name} ({info.width}x{info.height}, {info.duration_s:.1f} s)", video))
         if args.long or args.long_only:
             info = probe(video)
-            n = max(2, int(15.0 // info.duration_s) + 1)
-            long1080 = make_concatenated(video, Path(tmp) / f"long_1080{video.suffix}", repeat=n)
-            long720 = make_720p30(long1080, Path(tmp) / "long_720p30.mp4")
+            long1080 = make_long(video, Path(tmp) / "long_1080.mp4", args.long_s)
+            long720 = make_long(video, Path(tmp) / "long_720p30.mp4", args.long_s, size=(1280, 720), fps=30.0)
             for p in (long1080, long720):
                 i = probe(p)
                 todo.append(
-                    (f"{video.stem} x{n} ({i.width}x{i.height}, {i.fps:.0f} fps, {i.duration_s:.1f} s)", p)
+                    (
+                        f"{video.stem} to+fro ({i.width}x{i.height}, {i.fps:.0f} fps, {i.duration_s:.0f} s)",
+                        p,
+                    )
                 )
         for label, path in todo:
             rows += bench_video(label, path, kinds, args.repeats)
@@ -258,8 +293,9 @@ def main() -> int:
             f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs), Python "
             f"{platform.python_version()}. Wall time of a fresh process per measurement (imports, model "
             f"load, decode, detection, and for analyze everything up to result.json), median of "
-            f"{args.repeats} interleaved round(s); ratios within one round. Real time = recording "
-            "duration / wall time, on 2 cores.",
+            f"{args.repeats} interleaved round(s); ratios within one round. CPU = user + system seconds "
+            "of the process (all threads), little affected by other load; real time per core = recording "
+            "duration / CPU seconds.",
             "",
             *rows,
             "",
