@@ -311,6 +311,15 @@ def _landmarks(res, out_dir, frames, times, xy, segments, by) -> None:
     st.rerun()  # draw the frame again with the landmark where it now is
 
 
+EVENT_WORDS = {"heel_strike": "foot contact", "toe_off": "foot off"}
+ACTION_WORDS = {
+    "add": "add (missed)",
+    "move": "move",
+    "delete": "delete",
+    "flip": "flip side",
+}
+
+
 def _events(res, frames, times, xy, by) -> None:
     gait = res.get("gait") or {}
     events = pd.DataFrame(gait.get("events") or [])
@@ -318,27 +327,47 @@ def _events(res, frames, times, xy, by) -> None:
         st.info("No gait events were detected in this recording. You can still add contacts below.")
     else:
         heel = xy[:, [int(Landmark.LEFT_HEEL), int(Landmark.RIGHT_HEEL)], 1]
+        # plain column names: Vega-Lite reads brackets and dots in a field name as nested access
         traj = pd.DataFrame(
             {
-                "time [s]": np.concatenate([times, times]),
-                "foot height [px, down = lower]": np.concatenate(heel.T),
+                "t": np.concatenate([times, times]),
+                "y": np.concatenate(heel.T),
                 "foot": ["left"] * len(times) + ["right"] * len(times),
             }
-        )
+        ).dropna()
         line = (
             alt.Chart(traj)
             .mark_line()
             .encode(
-                x="time [s]:Q",
-                y=alt.Y("foot height [px, down = lower]:Q", scale=alt.Scale(reverse=True)),
-                color="foot:N",
+                x=alt.X("t:Q", title="time [s]"),
+                y=alt.Y(
+                    "y:Q", title="heel height in the frame [px]", scale=alt.Scale(reverse=True, zero=False)
+                ),
+                color=alt.Color("foot:N", title="foot"),
             )
         )
-        ev = events.assign(**{"time [s]": events["time_s"]})
+        ev = pd.DataFrame(
+            {
+                "t": events["time_s"],
+                "foot": events["foot"],
+                "frame": events["frame"],
+                "event": events["type"].map(EVENT_WORDS).fillna(events["type"]),
+                "dash": events["type"].map({"heel_strike": "foot contact", "toe_off": "foot off"}),
+            }
+        )
         rules = (
             alt.Chart(ev)
-            .mark_rule(strokeDash=[4, 3])
-            .encode(x="time [s]:Q", color="foot:N", tooltip=["frame", "foot", "type", "plausible"])
+            .mark_rule()
+            .encode(
+                x="t:Q",
+                color=alt.Color("foot:N", title="foot"),
+                strokeDash=alt.StrokeDash("dash:N", title="event"),
+                tooltip=[
+                    alt.Tooltip("frame:Q", title="frame"),
+                    alt.Tooltip("foot:N", title="foot"),
+                    alt.Tooltip("event:N", title="event"),
+                ],
+            )
         )
         st.altair_chart(line + rules, width="stretch")
         table = events[["frame", "time_s", "foot", "type", "plausible"]].rename(
@@ -350,15 +379,18 @@ def _events(res, frames, times, xy, by) -> None:
                 "plausible": "Kept",
             }
         )
-        table["Event"] = table["Event"].map({"heel_strike": "foot contact", "toe_off": "foot off"})
+        table["Event"] = table["Event"].map(EVENT_WORDS).fillna(table["Event"])
+        table["Time [s]"] = table["Time [s]"].round(2)
         st.dataframe(table, hide_index=True, width="stretch")
     with st.form("correct_event_form"):
         c1, c2, c3, c4, c5 = st.columns(5)
-        action = c1.selectbox("Action", ("add", "move", "delete", "flip"), key="correct_ev_action")
+        action = c1.selectbox(
+            "Action", tuple(ACTION_WORDS), key="correct_ev_action", format_func=ACTION_WORDS.__getitem__
+        )
         foot = c2.selectbox("Foot", ("left", "right"), key="correct_ev_foot")
         typ = c3.selectbox(
             "Event", ("heel_strike", "toe_off"), key="correct_ev_type",
-            format_func=lambda t: {"heel_strike": "foot contact", "toe_off": "foot off"}[t],
+            format_func=EVENT_WORDS.__getitem__,
         )  # fmt: skip
         frame = c4.number_input("Frame", 0, int(frames[-1]), int(frames[0]), key="correct_ev_frame")
         to_frame = c5.number_input("Move to frame", 0, int(frames[-1]), int(frames[0]), key="correct_ev_to")

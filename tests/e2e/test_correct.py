@@ -82,8 +82,8 @@ def test_drag_hip_changes_pelvic_obliquity(
 
         frame = int(re.search(r"Frame (\d+) at", page.inner_text("body")).group(1))  # type: ignore[union-attr]
         left, right = _hips(analysis, frame)
-        # lower the right hip (image y down) so that the hip line tilts by TILT_DEG
-        target = right + np.array([0.0, abs(right[0] - left[0]) * math.tan(math.radians(TILT_DEG))])
+        # put the right hip below the left one (image y down) so that the hip line tilts by TILT_DEG
+        target = np.array([right[0], left[1] + abs(right[0] - left[0]) * math.tan(math.radians(TILT_DEG))])
 
         img = page.frame_locator("iframe[title*=streamlit_image_coordinates]").first.locator("img")
         expect(img).to_be_visible(timeout=30_000)
@@ -122,8 +122,10 @@ def test_drag_hip_changes_pelvic_obliquity(
         text = visible_text(page)
         corrected, automatic = _table_values(text, "Pelvic obliquity")
         assert automatic == pytest.approx(auto, abs=0.06)
+        assert corrected == pytest.approx(TILT_DEG, abs=1.0), (corrected, automatic)
         assert abs(corrected - automatic) > 3.0, (corrected, automatic)
         assert "Traceback" not in text
+        assert "not flagged automatically, flagged with the corrections" in text  # leg-length finding
         assert not raw_keys_in(text, catalogue_keys())
 
         res = json.loads((analysis / "result.json").read_text())
