@@ -104,10 +104,13 @@ class Correction:
         who = f" by {self.by}" if self.by else ""
         when = f" on {self.at}" if self.at else ""
         if self.kind == "landmark":
-            what = f"{self.landmark} moved to ({self.x_px:.0f}, {self.y_px:.0f}) px at frame {self.frame}"
+            name = (self.landmark or "").replace("_", " ").lower()
+            what = f"{name} moved to ({self.x_px:.0f}, {self.y_px:.0f}) px at frame {self.frame}"
         elif self.kind == "point":
             at_px = f"({self.x_px:.0f}, {self.y_px:.0f}) px"
-            what = f"clinical point {self.name} placed at {at_px}, frame {self.frame}"
+            what = (
+                f"clinical point {(self.name or '').replace('_', ' ')} placed at {at_px}, frame {self.frame}"
+            )
         elif self.kind == "event":
             ev = f"{self.foot or ''} {(self.type or '').replace('_', ' ')}".strip()
             what = {

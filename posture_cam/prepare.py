@@ -275,7 +275,7 @@ def segments_from_labels(
         if act == "walking":
             b = next((b for b in walking.bouts_ if b.start <= start < b.stop), None)
             if b is not None:
-                extra = _bout_extra(b)
+                extra = _bout_extra(b, timestamps_s, frame_index)
         out.append(
             Segment(
                 act,
@@ -293,16 +293,17 @@ def segments_from_labels(
     return tuple(out)
 
 
-def _bout_extra(b: Any) -> dict[str, Any]:
-    fam = getattr(b, "view_family", None)
-    if fam == "side":
-        direction = "image_right" if b.direction > 0 else "image_left"
-    else:
-        direction = "towards_camera" if b.direction > 0 else "away_from_camera"
-    out: dict[str, Any] = {"view_family": fam, "direction": direction, "stationary": bool(b.stationary)}
-    reason = getattr(b, "reason", None)
-    if reason:
-        out["reason"] = reason
+def _bout_extra(b: Any, timestamps_s: np.ndarray, frame_index: np.ndarray) -> dict[str, Any]:
+    """A walking segment's bout details: the bout's own JSON less its times (the segment has them)."""
+    j = b.to_json(timestamps_s, frame_index)
+    out = {
+        "view_family": j.get("view"),
+        "direction": j.get("direction"),
+        "stationary": bool(j.get("stationary")),
+        "backwards": bool(j.get("backwards")),
+    }
+    if j.get("reason"):
+        out["reason"] = j["reason"]
     return out
 
 

@@ -474,6 +474,15 @@ def _pending_and_recompute(out_dir: Path) -> None:
         except PostureCamError as exc:
             st.error(md_escape(str(exc)))
             return
+        except Exception as exc:  # noqa: BLE001 - the page never shows a traceback
+            common.log.exception("recompute with corrections failed in %s", out_dir)
+            st.error(
+                md_escape(
+                    f"Recomputing failed unexpectedly ({type(exc).__name__}: {exc}). "
+                    "Details are in the server log."
+                )
+            )
+            return
         st.cache_data.clear()
         st.success("Recomputed. Corrected values are shown below and on the review page.")
         st.rerun()
