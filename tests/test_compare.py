@@ -134,12 +134,15 @@ def test_cli_json_and_dashboard_give_the_same_numbers(
     at.session_state["compare_dirs"] = [("2026-01-10", str(a)), ("2026-03-02", str(b))]
     at.run()
     assert not at.exception
+    from posture_cam.catalogue import info
+
+    p = info("craniovertebral_angle_deg").precision  # the page shows the catalogue's precision
     table = at.dataframe[0].value
     row = table[table["Measurement"].str.startswith("Craniovertebral")].iloc[0]
-    assert row["2026-01-10"] == pytest.approx(cva["values"][0], abs=0.06)
-    assert row["2026-03-02"] == pytest.approx(cva["values"][1], abs=0.06)
-    assert row["Change"] == pytest.approx(cva["change"], abs=0.06)
-    assert row["Smallest detectable change"] == pytest.approx(cva["sdc95"], abs=0.06)
+    assert row["2026-01-10"] == pytest.approx(round(cva["values"][0], p))
+    assert row["2026-03-02"] == pytest.approx(round(cva["values"][1], p))
+    assert row["Change"] == pytest.approx(round(cva["change"], p))
+    assert row["Smallest detectable change"] == pytest.approx(round(cva["sdc95"], p))
     assert row["Verdict"] == ("changed" if cva["changed"] else "no detectable change")
 
 
