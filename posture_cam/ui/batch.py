@@ -134,14 +134,19 @@ def render() -> None:
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     ok = view["status"] == "ok"
     ok_names = view.loc[ok, "name"].astype(str).tolist()
-    labels = dict(zip(view["name"].astype(str), table["Recording"], strict=True))
+    labels = {
+        str(n): " - ".join(x for x in (str(rec), str(subj), str(date)) if x)
+        for n, rec, subj, date in zip(
+            view["name"], table["Recording"], table["Subject"], table["Date"], strict=True
+        )
+    }
     pre = view.iloc[rows[0]]["name"] if rows else None
     if ok_names:
         pick = st.selectbox(
             "Recording",
             ok_names,
             index=ok_names.index(pre) if pre in ok_names else 0,
-            format_func=lambda n: f"{labels.get(n, n)} ({n})",
+            format_func=lambda n: labels.get(n, n),
             key="batch_pick",
         )
         if st.button("Open in video review", key="batch_open"):
