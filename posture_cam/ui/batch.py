@@ -137,7 +137,11 @@ def render() -> None:
     labels = {
         str(n): " - ".join(x for x in (str(rec), str(subj), str(date)) if x)
         for n, rec, subj, date in zip(
-            view["name"], table["Recording"], table["Subject"], table["Date"], strict=True
+            view["name"],
+            table["Recording"],
+            table.get("Subject", pd.Series("", index=table.index)),
+            table.get("Date", pd.Series("", index=table.index)),
+            strict=True,
         )
     }
     pre = view.iloc[rows[0]]["name"] if rows else None
