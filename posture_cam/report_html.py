@@ -71,6 +71,7 @@ def render(model: ReportModel, figures: Mapping[str, object]) -> str:
                     "View": m.view_text,
                     "Length": m.duration_text,
                     "Person found in": m.detection_text,
+                    "Levelling": m.level_text,
                     "Findings": f"{m.n_flagged} flagged, {m.n_borderline} borderline",
                 }
             ]

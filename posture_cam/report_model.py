@@ -165,6 +165,7 @@ class ReportModel:
     duration_s: float | None
     duration_text: str
     detection_text: str
+    level_text: str  # how the camera roll was found (scene lines, feet, user, or assumed level)
     n_flagged: int
     n_borderline: int
     status: str  # "flagged" | "borderline" | "clear" | "nothing_assessed"
@@ -474,6 +475,23 @@ def _bout_rows(r: Result) -> tuple[dict[str, str], ...]:
     return tuple(rows)
 
 
+def level_text(calibration: Mapping[str, Any]) -> str:
+    """How the tilts were levelled, in words: the camera roll and where it came from."""
+    roll = float(calibration.get("roll_deg") or 0.0)
+    source = calibration.get("roll_source")
+    if source == "user":
+        return f"camera roll {roll:+.1f}° as given by the user"
+    if source == "scene":
+        n = calibration.get("scene_n_lines")
+        lines = f" ({n} lines)" if n else ""
+        return f"camera roll {roll:+.1f}° from the background's vertical lines{lines}"
+    if source == "feet":
+        return f"camera roll {roll:+.1f}° from the floor line through both still feet"
+    if source is None:
+        return "-"
+    return "level camera assumed (the roll could not be measured)"
+
+
 def build(result: Result | Mapping[str, Any]) -> ReportModel:
     """The presentation model of a result (a :class:`Result` or a result.json dict)."""
     r = Result.coerce(result)
@@ -543,6 +561,7 @@ def build(result: Result | Mapping[str, Any]) -> ReportModel:
         duration_s=duration,
         duration_text="-" if duration is None else f"{duration:.1f} s",
         detection_text="-" if det is None else f"{float(det):.0%} of frames",
+        level_text=level_text(r.calibration),
         n_flagged=n_flagged,
         n_borderline=n_borderline,
         status=status,

@@ -102,6 +102,7 @@ def render(model: ReportModel, figures: Mapping[str, Any]) -> bytes:
         f"View: {m.view_text}    Length: {m.duration_text}    Person found in {m.detection_text}    "
         f"Findings: {m.n_flagged} flagged, {m.n_borderline} borderline"
     )
+    para(f"Levelling: {m.level_text}")
     for w in m.warnings:
         para(f"Warning: {w}", "I", 9)
     if m.provenance is not None:  # issue 18: corrected by a clinician
