@@ -3,8 +3,8 @@
 Each "subject" is one rendered standing posture (posture_cam.synth sample scenarios: neutral front,
 neutral side, forward-head side, compensated pelvic obliquity front). Each is filmed again under
 conditions that should not change the numbers: new sensor noise, camera 0.4 m nearer or further,
-camera 0.3 m higher, another clothing colour, light from another side. Every clip goes through the whole pipeline
-(``analyze_file``: MediaPipe, prepare, posture). Per metric: SEM (within-subject SD) and
+camera 0.3 m higher, another clothing colour, light from another side. Every clip goes through the
+whole pipeline (``analyze_file``: MediaPipe, prepare, posture). Per metric: SEM (within-subject SD) and
 SDC95 = 1.96 sqrt(2) SEM (posture_cam.repeatability).
 
     python bench/repeatability.py            # prints the table
