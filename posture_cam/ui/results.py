@@ -79,7 +79,12 @@ def render_result(result: Result | Mapping[str, Any], out_dir: Path | None, *, k
     c[3].metric("Flagged / borderline", f"{model.n_flagged} / {model.n_borderline}")
     show = {"flagged": st.error, "borderline": st.warning, "clear": st.success}.get(model.status, st.warning)
     show(md_escape(model.headline))
-    st.caption(md_escape(f"Levelling: {model.level_text}. Tilts are measured against the true horizontal."))
+    st.caption(
+        md_escape(
+            f"Recording: {model.source}. Levelling: {model.level_text}. "
+            "Tilts are measured against the true horizontal."
+        )
+    )
     for w in model.warnings:
         st.caption(md_escape(f"Warning: {w}"))
     if model.segments and model.duration_s:

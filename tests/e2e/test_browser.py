@@ -27,9 +27,12 @@ def test_upload_video_shows_findings(
     try:
         analyse_upload(page, app_server.url, clip)
         expect(page.get_by_role("tab", name="Findings")).to_be_visible()
+        # the user's file name, not a cache name (the result header names the recording)
+        expect(page.locator("[data-testid=stMain]")).to_contain_text(
+            "single_leg_balance_front_vp9.mp4", timeout=30_000
+        )
         body = page.inner_text("body")
         assert "Traceback" not in body
-        assert "single_leg_balance_front_vp9.mp4" in body  # the user's file name, not a cache name
         assert re.search(r"FLAGGED|BORDERLINE|[Nn]o flagged|could not be assessed|[Nn]othing could", body)
         shoot(page, artifacts, "real_clip_review")
         # unreadable upload: a one-line error, no traceback

@@ -54,6 +54,10 @@ def test_side_by_side_view_plays_both_sessions(
                 " return v && v.readyState >= 2 }",
                 timeout=30_000,
             )
+        # the comparison table is drawn on a canvas; its accessible grid fills in after the rerun
+        expect(page.locator("[data-testid=stDataFrame]").first).to_contain_text(
+            "Craniovertebral", timeout=60_000
+        )
         text = visible_text(page)
         assert "Side by side" in text and "What changed" in text
         assert "Craniovertebral" in text
