@@ -208,30 +208,18 @@ def _entry(e: Any, where: str) -> Correction:
 
 
 def _entry_body(e: Mapping[str, Any], kind: str, frame: int, where: str) -> Correction:
-    if kind == "landmark":
-        name = e.get("landmark")
-        if name not in Landmark.__members__:
-            raise CorrectionsError(f"{where}: unknown landmark {name!r} (use names like LEFT_HIP)")
-        return Correction(
-            kind,
-            frame,
-            landmark=name,
-            x_px=_num(e.get("x_px"), "x_px", where),
-            y_px=_num(e.get("y_px"), "y_px", where),
+    if kind in ("landmark", "point"):  # a position on the frame: a model landmark or a clinical point
+        field_name, known = (
+            ("landmark", tuple(Landmark.__members__)) if kind == "landmark" else ("name", CLINICAL_POINTS)
         )
-    if kind == "point":
-        name = e.get("name")
-        if name not in CLINICAL_POINTS:
-            raise CorrectionsError(
-                f"{where}: unknown clinical point {name!r}; known: {', '.join(CLINICAL_POINTS)}"
-            )
-        return Correction(
-            kind,
-            frame,
-            name=name,
-            x_px=_num(e.get("x_px"), "x_px", where),
-            y_px=_num(e.get("y_px"), "y_px", where),
-        )
+        name = e.get(field_name)
+        if name not in known:
+            hint = "use names like LEFT_HIP" if kind == "landmark" else "known: " + ", ".join(CLINICAL_POINTS)
+            what = "landmark" if kind == "landmark" else "clinical point"
+            raise CorrectionsError(f"{where}: unknown {what} {name!r} ({hint})")
+        x, y = _num(e.get("x_px"), "x_px", where), _num(e.get("y_px"), "y_px", where)
+        point = Correction(kind, frame, x_px=x, y_px=y)
+        return replace(point, landmark=name) if kind == "landmark" else replace(point, name=name)
     if kind == "event":
         action = e.get("action")
         if action not in EVENT_ACTIONS:

@@ -185,11 +185,12 @@ def _mid_or_either(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def trunk_lean_deg(xy: np.ndarray) -> np.ndarray:
     """(T,) unsigned angle of the hip-centre -> shoulder-centre chord from vertical, deg (levelled points)."""
+    from .posture import lean_from_vertical_deg
+
     with np.errstate(all="ignore"):
         hip = _mid_or_either(xy[:, L.LEFT_HIP], xy[:, L.RIGHT_HIP])
         sh = _mid_or_either(xy[:, L.LEFT_SHOULDER], xy[:, L.RIGHT_SHOULDER])
-        d = sh - hip
-        return np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
+        return np.abs(lean_from_vertical_deg(hip, sh, np.ones(len(xy))))
 
 
 def activity_per_frame(
