@@ -21,6 +21,7 @@ import importlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import numpy as np
@@ -250,6 +251,14 @@ def extract_sequence(
             )
         )
         multi: Any = None  # the multi-person landmarker, created on its first pass
+        pool: Any = None  # its thread, created with it (shut down before it is closed: LIFO)
+
+        def open_multi() -> tuple[Any, ThreadPoolExecutor]:
+            lm = stack.enter_context(
+                PoseLandmarkerAdapter.from_config(model_path, cfg, running_mode=running_mode)
+            )
+            return lm, stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="posture_cam-people"))
+
         multi_t = -np.inf  # time of its last pass
         outliner = stack.enter_context(_OutlineSampler(model_path, cfg))
         last_t = -np.inf
@@ -274,18 +283,30 @@ def extract_sequence(
                 people_seen = tracker.people_
             else:
                 single: list[PoseCandidate] | None = None
-                if check.run_single(t):
-                    if check.restart_single:  # it was following someone else: start afresh
-                        main.close()
-                        main = stack.enter_context(
-                            PoseLandmarkerAdapter.from_config(
-                                model_path, cfg, running_mode=running_mode, num_poses=1
-                            )
+                runs_single = check.run_single(t)
+                if runs_single and check.restart_single:  # it was following someone else: start afresh
+                    main.close()
+                    main = stack.enter_context(
+                        PoseLandmarkerAdapter.from_config(
+                            model_path, cfg, running_mode=running_mode, num_poses=1
                         )
-                        check.restarted()
-                        restarts += 1
-                    single = main.detect(rgb, t * 1000.0)
-                why = check.reason(tracker, single, t)
+                    )
+                    check.restarted()
+                    restarts += 1
+                # a pass whose reason does not depend on the one-person landmarker's answer (above all
+                # the scheduled one) runs on the other core at the same time; same inputs, same result
+                due = check.due(tracker, t, single_runs=runs_single)
+                if due is not None and multi is None:
+                    multi, pool = open_multi()
+                ahead = (
+                    pool.submit(multi.detect, rgb, t * 1000.0) if due is not None and runs_single else None
+                )
+                try:
+                    if runs_single:
+                        single = main.detect(rgb, t * 1000.0)
+                finally:
+                    found = ahead.result() if ahead is not None else None  # never close `multi` mid-pass
+                why = due or check.reason(tracker, single, t)
                 if why is None:
                     assert single is not None  # reason() is never None when the single pass did not run
                     candidates = single
@@ -295,17 +316,15 @@ def extract_sequence(
                 else:
                     reasons[why] = reasons.get(why, 0) + 1
                     if multi is None:
-                        multi = stack.enter_context(
-                            PoseLandmarkerAdapter.from_config(model_path, cfg, running_mode=running_mode)
-                        )
+                        multi, pool = open_multi()
+                    if found is None:
+                        found = multi.detect(rgb, t * 1000.0)
                     # VIDEO mode keeps the people of the last pass (their regions are tried again, so a
                     # person found once is not lost to one missed detection); after a gap, the stale
                     # region of a walking subject gives a shifted duplicate: matched loosely then
                     stale = t - multi_t > 1.5 / max(fps, 1e-3)
                     multi_t = t
-                    candidates, single_at = merge_followed(
-                        multi.detect(rgb, t * 1000.0), single or [], loose=stale
-                    )
+                    candidates, single_at = merge_followed(found, single or [], loose=stale)
                     chosen = tracker.update(candidates, t)
                     people_seen = tracker.people_
                     check.checked(t, single, chosen is not None and chosen == single_at)

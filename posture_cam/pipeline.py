@@ -542,6 +542,9 @@ def _clean_json(obj: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- file entry point
+_DECODE_READ_AHEAD_FRAMES = 4  # decoded frames held ahead of MediaPipe (4 x 6 MB at 1080p)
+
+
 def analyze_file(
     path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -595,8 +598,10 @@ def analyze_file(
         cal = cfg.calibration  # camera roll from the scene's verticals, ~1 frame/s (posture_cam.scene)
         scene = SceneRollSampler(cal.scene_roll_every_s) if cal.estimate_roll_from_scene else None
         luma = LumaSampler()  # lighting of the capture (result.json capture), ~1 frame/s
+        # decoding runs one core over while MediaPipe works (it releases the GIL): frames come ready
+        frames = None
         try:
-            frames = iter_frames(path)
+            frames = iter_frames(path, read_ahead=_DECODE_READ_AHEAD_FRAMES)
             seq = extract_sequence(
                 frames,
                 fps=info.fps,
@@ -626,6 +631,9 @@ def analyze_file(
             if writer is not None:
                 writer.__exit__(type(exc), exc, exc.__traceback__)
             raise
+        finally:
+            if frames is not None:
+                frames.close()
         if writer is not None:
             writer.__exit__(None, None, None)
         return finish_analysis(

@@ -29,6 +29,7 @@ import importlib.metadata
 import importlib.util
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -51,6 +52,11 @@ def quiet_native_logs() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+_SILENCE_LOCK = threading.Lock()
+_silence_depth = 0  # landmarkers inside _native_stderr_silenced (they may run on several threads)
+_silence_saved_fd = -1  # the real fd 2, kept while silenced
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Silence file descriptor 2 while MediaPipe starts up (graph creation and the first frame).
@@ -59,26 +65,43 @@ def _native_stderr_silenced() -> Iterator[None]:
     XNNPACK delegate", feedback-manager warnings) before any log level applies. They are not errors
     for this CPU-only app, so they are hidden; Python exceptions still propagate normally. Set
     POSTURE_CAM_NATIVE_LOGS=1 to see them.
+
+    fd 2 belongs to the whole process and two landmarkers may start at once on two threads (the
+    multi-person pass runs beside the one-person landmarker): the first to enter redirects it, the
+    last to leave restores it. Saving and restoring per caller would let the second save the first's
+    /dev/null and "restore" it for good, losing every later error message.
     """
+    global _silence_depth, _silence_saved_fd
     if os.environ.get("POSTURE_CAM_NATIVE_LOGS"):
         yield
         return
+    with _SILENCE_LOCK:
+        if _silence_depth == 0:
+            try:
+                saved = os.dup(2)
+            except OSError:
+                saved = -1
+            if saved >= 0:
+                try:
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                except OSError:
+                    os.close(saved)
+                    saved = -1
+            if saved >= 0:
+                sys.stderr.flush()
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            _silence_saved_fd = saved
+        _silence_depth += 1
     try:
-        saved = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        yield
-        return
-    try:
-        import sys
-
-        sys.stderr.flush()
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _SILENCE_LOCK:
+            _silence_depth -= 1
+            if _silence_depth == 0 and _silence_saved_fd >= 0:
+                os.dup2(_silence_saved_fd, 2)
+                os.close(_silence_saved_fd)
+                _silence_saved_fd = -1
 
 
 #: Packages whose ``__init__`` is deferred by :func:`import_tasks_api` (their submodules load as usual).

@@ -49,6 +49,18 @@ def _check(cond: bool, msg: str) -> None:
         raise InvalidSequenceError(msg)
 
 
+def _arrow_array(pa: Any, values: np.ndarray) -> Any:
+    """A 1-D numeric numpy column as an Arrow array, NaN kept as NaN (not null).
+
+    Built from the array's buffer: ``pa.array`` gives the same array but imports pandas on its first
+    call (~0.5 s, paid by every analysis for nothing); bools and other kinds still go through it.
+    """
+    arr = np.ascontiguousarray(values)
+    if arr.ndim == 1 and arr.dtype.kind in "iuf":
+        return pa.Array.from_buffers(pa.from_numpy_dtype(arr.dtype), len(arr), [None, pa.py_buffer(arr)])
+    return pa.array(arr)
+
+
 @dataclass(frozen=True, eq=False)
 class PoseSequence:
     """One subject's landmarks over time. Immutable; derive new ones with :meth:`replace`."""
@@ -400,7 +412,7 @@ class PoseSequence:
         import pyarrow.parquet as pq
 
         path = Path(path)
-        table = pa.table({k: pa.array(v) for k, v in self.to_table().items()})
+        table = pa.table({k: _arrow_array(pa, v) for k, v in self.to_table().items()})
         table = table.replace_schema_metadata({b"posture_cam": json.dumps(self._sidecar()).encode()})
         with atomic_path(path) as tmp:
             pq.write_table(table, tmp, compression="zstd")

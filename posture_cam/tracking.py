@@ -371,14 +371,10 @@ class PeopleCheck:
     ) -> str | None:
         """Why the multi-person pass must run on this frame (``single`` = the one-person landmarker's
         candidates, None when it did not run), or None when following the subject alone is enough."""
-        if single is None:
-            return "single_paused"
-        if not tracker.has_subject:
-            return "no_subject"
-        if self._fresh:
-            return "single_restarted"
-        if t_s - self.last_check_s >= self.interval_s:
-            return "interval"
+        due = self.due(tracker, t_s, single_runs=single is not None)
+        if due is not None:
+            return due
+        assert single is not None  # due() names the paused case
         if not single:
             return "lost" if self._single_was_subject else None
         cand = single[0]
@@ -392,6 +388,20 @@ class PeopleCheck:
             t_s, self.nearby_body_heights, max(self.interval_s, _MAX_PREDICT_S) + 1e-6
         ):
             return "nearby"
+        return None
+
+    def due(self, tracker: SubjectTracker, t_s: float, *, single_runs: bool) -> str | None:
+        """The reasons for a pass that are known BEFORE the one-person landmarker's answer (paused, no
+        subject, just restarted, the interval is up): :meth:`reason` gives the same, so a caller may
+        start the pass at the same time as the one-person landmarker. None: it depends on that answer."""
+        if not single_runs:
+            return "single_paused"
+        if not tracker.has_subject:
+            return "no_subject"
+        if self._fresh:
+            return "single_restarted"
+        if t_s - self.last_check_s >= self.interval_s:
+            return "interval"
         return None
 
     def followed(self, single_is_subject: bool) -> None:

@@ -28,6 +28,9 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import queue
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -109,25 +112,105 @@ class DecodeStats:
 
 
 class FrameIterator(Iterator[Frame]):
-    """An iterator of :class:`Frame` that also exposes :class:`DecodeStats` as ``.stats``."""
+    """An iterator of :class:`Frame` that also exposes :class:`DecodeStats` as ``.stats``.
 
-    def __init__(self, gen_factory: Any) -> None:
+    ``read_ahead`` > 0 decodes in a background thread up to that many frames ahead of the consumer
+    (FFmpeg's decoding and its YUV->RGB conversion release the GIL, so they run on another core while
+    MediaPipe works on the previous frame). Frames, their order, timestamps, warnings and errors are
+    exactly those of the plain iterator: an error raised by the decoder is raised by ``__next__`` at the
+    point the plain iterator would raise it. Call :meth:`close` (or exhaust the iterator) to stop the
+    thread early; a collected iterator stops it too.
+    """
+
+    def __init__(self, gen_factory: Any, *, read_ahead: int = 0) -> None:
+        if read_ahead < 0:
+            raise ValueError(f"read_ahead: expected >= 0, got {read_ahead}")
         self.stats = DecodeStats()
         self._gen: Iterator[Frame] = gen_factory(self.stats)
+        self._ahead: _ReadAhead | None = None
+        if read_ahead:
+            self._ahead = _ReadAhead(self._gen, read_ahead)
+            weakref.finalize(self, self._ahead.stop)
 
     def __iter__(self) -> FrameIterator:
         return self
 
     def __next__(self) -> Frame:
-        frame = next(self._gen)
+        frame = next(self._gen) if self._ahead is None else self._ahead.next()
         self.stats.frames_yielded += 1
         return frame
 
     def close(self) -> None:
         """Release the decoder early (also happens when the iterator is exhausted or collected)."""
+        if self._ahead is not None:
+            self._ahead.stop()
+            return
         close = getattr(self._gen, "close", None)
         if close is not None:
             close()
+
+
+_ITEM, _END, _ERROR = 0, 1, 2
+
+
+class _ReadAhead:
+    """Run a frame generator in a daemon thread, handing its items over through a bounded queue.
+
+    The generator is advanced and closed only by the thread (a generator cannot be closed from another
+    thread while it runs). :meth:`stop` asks the thread to close it and waits for that.
+    """
+
+    def __init__(self, gen: Iterator[Frame], depth: int) -> None:
+        self._queue: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
+        self._stopping = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(
+            target=self._run, args=(gen, self._queue, self._stopping), name="posture_cam-decode", daemon=True
+        )
+        self._thread.start()
+
+    @staticmethod
+    def _run(gen: Iterator[Frame], q: queue.Queue[tuple[int, Any]], stopping: threading.Event) -> None:
+        # a static method holding no reference to the iterator, so an abandoned iterator can be collected
+        def put(item: tuple[int, Any]) -> bool:
+            while not stopping.is_set():
+                try:
+                    q.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        try:
+            for frame in gen:
+                if not put((_ITEM, frame)):
+                    break
+            else:
+                put((_END, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put((_ERROR, exc))
+        finally:
+            close = getattr(gen, "close", None)
+            if close is not None:
+                close()
+
+    def next(self) -> Frame:
+        if self._done:
+            raise StopIteration
+        kind, value = self._queue.get()
+        if kind == _ITEM:
+            return value  # type: ignore[no-any-return]
+        self._done = True
+        self._thread.join()
+        if kind == _ERROR:
+            raise value
+        raise StopIteration
+
+    def stop(self) -> None:
+        self._done = True
+        self._stopping.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
 
 
 # ----------------------------------------------------------------------------------------- checks
@@ -409,6 +492,7 @@ def iter_frames(
     start_s: float | None = None,
     end_s: float | None = None,
     max_frames: int | None = None,
+    read_ahead: int = 0,
 ) -> FrameIterator:
     """Stream upright RGB frames with timestamps in ``[start_s, end_s)`` (seconds from the first frame).
 
@@ -416,6 +500,8 @@ def iter_frames(
     so a chunk equals the same frames of a sequential decode (same ``index`` and ``timestamp_s``).
     A still image gives one frame at 0.0 s. The file is checked as in :func:`probe` (same errors);
     a file that fails mid-way stops early with a warning in ``.stats.warnings``.
+    ``read_ahead``: decode up to that many frames ahead in a background thread (see
+    :class:`FrameIterator`); 0 decodes on the caller's thread.
     """
     p = _check_path(path)
     if max_frames is not None and max_frames < 0:
@@ -435,7 +521,10 @@ def iter_frames(
     except BaseException:
         container.close()
         raise
-    return FrameIterator(lambda stats: _video_gen(p, container, stream, start_s, end_s, max_frames, stats))
+    return FrameIterator(
+        lambda stats: _video_gen(p, container, stream, start_s, end_s, max_frames, stats),
+        read_ahead=read_ahead,
+    )
 
 
 def _video_gen(

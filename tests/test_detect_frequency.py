@@ -155,6 +155,34 @@ def test_single_landmarker_on_someone_else_is_restarted_then_rested() -> None:
     assert check.run_single(0.54) and check.restart_single  # tried afresh after one interval
 
 
+def test_reasons_known_before_the_single_answer_are_exactly_those_reason_gives() -> None:
+    """extract_sequence starts a pass that ``due()`` names at the same time as the one-person landmarker;
+    that is only the same as running it afterwards if reason() could not have said anything else."""
+    fps = 30.0
+    tracker = SubjectTracker(FRAME)
+    check = PeopleCheck(interval_s=0.5, nearby_body_heights=1.5)
+    answers = [
+        [person(300, 400, 400)],
+        [person(900, 400, 400)],  # a jump
+        [person(301, 400, 400, presence=0.3)],
+        [],
+        [person(300, 400, 400), person(700, 400, 400)],
+    ]
+    seen = set()
+    for i in range(40):
+        t = i / fps
+        due = check.due(tracker, t, single_runs=True)
+        for single in answers:
+            if due is not None:
+                assert check.reason(tracker, single, t) == due
+            else:
+                assert check.reason(tracker, single, t) in (None, "jump", "presence", "lost", "nearby")
+        assert check.due(tracker, t, single_runs=False) == check.reason(tracker, None, t) == "single_paused"
+        seen.add(due)
+        _followed(check, tracker, [person(300, 400, 400)], t)
+    assert {"no_subject", "interval", None} <= seen
+
+
 def test_people_check_rejects_bad_parameters() -> None:
     with pytest.raises(ValueError, match="PeopleCheck"):
         PeopleCheck(interval_s=-1.0)

@@ -112,3 +112,40 @@ def test_tasks_api_loads_without_legacy_solutions_and_mediapipe_stays_whole() ->
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-2000:]
+
+
+def test_stderr_silencing_is_restored_when_two_landmarkers_start_at_once() -> None:
+    """The multi-person pass starts beside the one-person landmarker on another thread; whatever the
+    order in which they leave the silenced start-up, fd 2 must end up where it was (it once stayed on
+    /dev/null, and `analyze` on a full disk exited 6 without its error message)."""
+    import os
+    import threading
+
+    from posture_cam.pose_adapter import _native_stderr_silenced
+
+    before = os.fstat(2)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    inside: list[bool] = []
+
+    def first() -> None:
+        with _native_stderr_silenced():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()  # leaves first, while the second is still inside
+
+    def second() -> None:
+        a_in.wait(5)
+        with _native_stderr_silenced():
+            b_in.set()
+            a_out.wait(5)
+            now = os.fstat(2)
+            inside.append((now.st_dev, now.st_ino) != (before.st_dev, before.st_ino))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    after = os.fstat(2)
+    assert inside == [True], "still silenced while the second landmarker starts"
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)

@@ -455,3 +455,76 @@ def test_probe_reuses_a_hash_the_caller_already_has(tmp_path, real_frames):
     assert probe(path).sha256 == digest
     assert probe(path, sha256=digest).sha256 == digest
     assert probe(path, sha256="f" * 64).sha256 == "f" * 64  # taken as given, not recomputed
+
+
+# ------------------------------------------------------------------------------------------ read-ahead
+
+
+def test_read_ahead_gives_the_same_frames_timestamps_and_warnings(tmp_path):
+    path = write_clip(tmp_path / "clip.mp4", synthetic_frames(40))
+    plain = list(iter_frames(path))
+    it = iter_frames(path, read_ahead=3)
+    ahead = list(it)
+    assert [f.index for f in ahead] == [f.index for f in plain] == list(range(40))
+    assert [f.timestamp_s for f in ahead] == [f.timestamp_s for f in plain]
+    assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(ahead, plain, strict=True))
+    assert it.stats.frames_yielded == 40 and it.stats.warnings == []
+    assert next(it, None) is None  # stays exhausted
+    # a range, and a damaged file: the same frames and the same warning as without read-ahead
+    part = [f.index for f in iter_frames(path, start_s=0.5, end_s=1.0, read_ahead=2)]
+    assert part == [f.index for f in iter_frames(path, start_s=0.5, end_s=1.0)] and part
+    src = tmp_path / "fs.mp4"  # index first, so that a cut file still opens (as in the test above)
+    with av.open(str(src), "w", options={"movflags": "+faststart"}) as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        s.options = {"preset": "ultrafast"}
+        for f in synthetic_frames(60):
+            for pk in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                c.mux(pk)
+        for pk in s.encode(None):
+            c.mux(pk)
+    data = src.read_bytes()
+    cut = _garbage(tmp_path, "cut.mp4", data[: int(len(data) * 0.6)])
+    a, b = iter_frames(cut), iter_frames(cut, read_ahead=4)
+    assert 0 < len([f.index for f in a]) < 60
+    assert [f.index for f in iter_frames(cut)] == [f.index for f in b]
+    assert a.stats.warnings == b.stats.warnings
+
+
+def test_read_ahead_stops_its_thread_when_closed_or_dropped(tmp_path):
+    import threading
+    import time
+
+    def decoders() -> int:
+        return sum(t.name == "posture_cam-decode" and t.is_alive() for t in threading.enumerate())
+
+    before = decoders()
+    path = write_clip(tmp_path / "clip.mp4", synthetic_frames(60))
+    it = iter_frames(path, read_ahead=2)
+    assert next(it).index == 0
+    assert decoders() == before + 1
+    it.close()  # the consumer gave up (an error in the analysis): the decoder must not linger
+    assert decoders() == before
+    assert next(it, None) is None
+    it = iter_frames(path, read_ahead=2)
+    next(it)
+    del it  # dropped without close()
+    deadline = time.monotonic() + 5.0
+    while decoders() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert decoders() == before
+    with pytest.raises(ValueError, match="read_ahead"):
+        iter_frames(path, read_ahead=-1)
+
+
+def test_read_ahead_raises_the_decoders_error_in_the_consumer():
+    from posture_cam.video import FrameIterator
+
+    def gen(stats):
+        yield Frame(0, 0.0, np.zeros((4, 4, 3), np.uint8))
+        raise UnreadableVideoError("broken at frame 1")
+
+    it = FrameIterator(gen, read_ahead=2)
+    assert next(it).index == 0
+    with pytest.raises(UnreadableVideoError, match="frame 1"):
+        next(it)
