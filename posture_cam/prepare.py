@@ -147,21 +147,32 @@ def repair_leg_swaps(raw: PoseSequence, *, penalty_body_heights: float) -> tuple
     """Find left/right leg label swaps on the (raw) leg landmarks and exchange the legs there.
 
     Returns (repaired sequence, (T,) bool swapped frames). Done before the low-pass filter so that
-    the filter never blends a swapped leg into the other.
+    the filter never blends a swapped leg into the other. Frames where the pose model pulled the legs
+    together for a moment while walking (``LegSwapRepair.glitches_``) lose their knee-to-toe points,
+    which conditioning then interpolates.
     """
     n = raw.n_frames
     if n < 3 or not raw.detected.any():
         return raw, np.zeros(n, bool)
     h = body_height_px_per_frame(raw, smooth_frames=max(3, int(round(float(raw.fps)))))
     rate = sampling_rate_hz(raw.timestamps_s, raw.fps)
-    swapped = (
-        LegSwapRepair(penalty_body_heights=penalty_body_heights)
-        .detect(leg_array(raw), h, sampling_rate_hz=rate)
-        .swapped_
+    repair = LegSwapRepair(penalty_body_heights=penalty_body_heights).detect(
+        leg_array(raw), h, sampling_rate_hz=rate
     )
-    if not swapped.any():
-        return raw, swapped
-    return exchange_legs(raw, swapped), swapped
+    swapped = repair.swapped_
+    out = exchange_legs(raw, swapped) if swapped.any() else raw
+    if repair.glitches_:
+        out = drop_leg_points(out, np.asarray(repair.glitches_))
+    return out, swapped
+
+
+def drop_leg_points(seq: PoseSequence, frames: np.ndarray) -> PoseSequence:
+    """A copy of ``seq`` with the knee-to-toe landmarks of both legs missing (NaN) in ``frames``."""
+    arrays = {k: np.array(getattr(seq, k), copy=True) for k in ("image_px", "world_m")}
+    pts = np.array([int(p) for pair in LEG_PAIRS[1:] for p in pair])
+    for arr in arrays.values():
+        arr[np.ix_(frames, pts)] = np.nan
+    return seq.replace(**arrays)
 
 
 def exchange_legs(seq: PoseSequence, swapped: np.ndarray) -> PoseSequence:

@@ -227,6 +227,8 @@ def analyze_gait(
                         heel_y=legs[ps:pe, :, 3, 1],
                         toe_y=legs[ps:pe, :, 4, 1],
                         body_height_px=h_est[ps:pe],
+                        open_start=not seq.detected[:ps].any(),
+                        open_end=not seq.detected[pe:].any(),
                     ),
                     sampling_rate_hz=rate,
                 )

@@ -2,9 +2,13 @@
 
 * ``LegSwapRepair``: BlazePose sometimes exchanges the labels of the two legs, mostly in side views.
   A two-state Viterbi path (labels kept / exchanged) minimises the constant-velocity prediction error
-  of both leg chains (hip, knee, ankle, heel, toe) plus a penalty per label change; the legs crossing
-  in a side view do not fool it because the swing foot and the stance foot differ in velocity. The
-  identity of the legs is then anchored on the labels the detector gave in the majority of frames.
+  of both leg chains (hip, knee, ankle, heel, toe) plus a penalty per label change. The identity of
+  the legs is then anchored on the labels the detector gave in the majority of frames. Where the feet
+  pass each other step after step (a walk seen from the side or obliquely), the identity is taken
+  from the gait instead (:func:`crossing_states`): between two crossings of the feet along the image
+  x the same foot leads, and the lead changes at each crossing. BlazePose's own relabelling while the
+  feet cross is smooth (one foot slows, the other speeds up over a few frames), so a constant-velocity
+  model cannot see it and placed the label change at the next glitch instead.
 * ``ZeniEventDetector`` (side view): Zeni et al. (2008), as applied to 2D pose by Stenum et al.
   (2021): a foot's position relative to the mid-hip along the direction of travel is maximal at
   initial contact and minimal at foot off. Direction comes from the bout, not from an assumption, so
@@ -21,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 from scipy.signal import find_peaks, savgol_filter
 
 from ._signals import central_velocity, nan_moving_median
@@ -59,14 +64,24 @@ class GaitEvent:
 class LegSwapRepair:
     """Detect frames whose leg labels are exchanged; ``swapped_`` (T,) bool, ``legs_`` repaired."""
 
-    def __init__(self, *, penalty_body_heights: float = 0.1) -> None:
+    def __init__(
+        self,
+        *,
+        penalty_body_heights: float = 0.1,
+        min_step_time_s: float = 0.25,
+        max_step_time_s: float = 1.5,
+        use_crossings: bool = True,
+    ) -> None:
         self.penalty_body_heights = penalty_body_heights
+        self.min_step_time_s = min_step_time_s
+        self.max_step_time_s = max_step_time_s
+        self.use_crossings = use_crossings
 
     def detect(
         self, legs_px: np.ndarray, body_height_px: np.ndarray, *, sampling_rate_hz: float
     ) -> LegSwapRepair:
-        """``legs_px`` (T, 2, K, 2): [frame, left/right label, point, xy]."""
-        del sampling_rate_hz  # costs are per frame; kept for the common detect() signature
+        """``legs_px`` (T, 2, K, 2): [frame, left/right label, point, xy]; the last three points are
+        the ankle, heel and toe (:func:`~posture_cam.gait._signals.leg_array`)."""
         legs = np.asarray(legs_px, dtype=np.float64)
         ok = np.all(np.isfinite(legs), axis=(1, 2, 3)) & np.isfinite(body_height_px)
         idx = np.flatnonzero(ok)
@@ -79,6 +94,17 @@ class LegSwapRepair:
             # frames without full legs inherit the state of the previous full frame
             last = np.maximum.accumulate(np.where(ok, np.arange(legs.shape[0]), -1))
             swapped[~ok] = np.where(last[~ok] >= 0, swapped[np.maximum(last[~ok], 0)], False)
+        self.crossings_: list[int] = []
+        self.glitches_: list[int] = []
+        if self.use_crossings:
+            swapped, self.crossings_, self.glitches_ = crossing_states(
+                legs,
+                np.asarray(body_height_px, np.float64),
+                swapped,
+                rate_hz=sampling_rate_hz,
+                min_step_time_s=self.min_step_time_s,
+                max_step_time_s=self.max_step_time_s,
+            )
         self.swapped_ = swapped
         self.legs_ = apply_swaps(legs, swapped)
         return self
@@ -126,6 +152,244 @@ def _viterbi_swaps(legs: np.ndarray, height: np.ndarray, penalty: float) -> np.n
     return states
 
 
+#: A crossing of the feet: the distance of the two feet along the image x (mean of ankle, heel and
+#: toe) falls to at most this share of the step-length peaks on both sides of it. Measured on
+#: ``walking/side_walk_60fps.mp4``: the real crossings reach 0.001-0.03 of the peaks, BlazePose's
+#: glitches (both legs pulled together for 1-2 frames) 0.2-0.3.
+CROSSING_MAX_FRACTION = 0.1
+#: ... and the peaks on both sides reach at least this many body heights (a shuffling step is
+#: about 0.08; standing feet side by side stay below it).
+CROSSING_MIN_PEAK_BODY_HEIGHTS = 0.05
+#: Frames whose feet are closer than this share of the neighbouring peaks (around a crossing, or a
+#: glitch) take the label assignment closest to the legs interpolated across them, not the order.
+CROSSING_NEAR_FRACTION = 0.35
+#: A dip below the near fraction that is no crossing and lasts at most this long is a pose-model
+#: glitch (real side-view clip: 1-2 frames at 60 fps, 0.2-0.3 of the peaks; a crossing's dip lasts
+#: 5-9 frames there).
+CROSSING_MAX_GLITCH_S = 0.05
+#: Successive crossings further apart than this many median steps of their run: a crossing was
+#: missed, the run is split there.
+CROSSING_MAX_STEP_RATIO = 1.6
+#: The identity from the crossings replaces the states found so far only where it makes the legs'
+#: motion smoother by this factor (roughness ratio, glitch frames left out; real side-view clip:
+#: 0.72; synthetic walkers whose labels were right or repaired already: 1.0; the GAITSIM ataxic
+#: walker seen obliquely, feet sharing an x while apart in depth: 1.07-1.31).
+CROSSING_MIN_GAIN = 0.9
+#: Where a crossing run meets the stretch beside it, that stretch's labels are exchanged as a whole
+#: when this brings the leg chains closer by more than this many body heights (summed over points).
+CROSSING_JOIN_MIN_BODY_HEIGHTS = 0.05
+
+
+def crossing_states(
+    legs: np.ndarray,
+    body_height_px: np.ndarray,
+    states: np.ndarray,
+    *,
+    rate_hz: float,
+    min_step_time_s: float,
+    max_step_time_s: float,
+) -> tuple[np.ndarray, list[int], list[int]]:
+    """Leg identity from the gait where the feet pass each other step after step.
+
+    Walking seen from the side (or obliquely), the two feet cross along the image x once per step
+    (mid-swing): between two crossings the same foot is in front, and at each crossing the other foot
+    takes the lead. So inside a run of at least two crossings one step time apart
+    (``min_step_time_s``..``max_step_time_s``), and for up to one step time beyond its first and
+    last crossing, a frame's labels are set by the order of the feet: foot A leads in every second
+    inter-crossing stretch. Frames whose feet are close (around a crossing, or a glitch that pulls
+    the legs together) take the assignment whose leg chains lie nearest the chains interpolated
+    between the well-separated frames on either side. Which foot is "left" is anchored, per run, on
+    the labels the pose model gave in the majority of the run's frames. Label changes then happen
+    only where the feet coincide, so the low-pass filter never blends two distant feet, whatever the
+    pose model did in between (BlazePose relabels a side-view walker's legs at every step, e.g. by
+    front/back; an injected swap is overruled the same way).
+
+    A dip of the feet's distance inside a run that is not a crossing and lasts at most
+    ``CROSSING_MAX_GLITCH_S`` (the pose model pulling both legs together for a frame or two; on the
+    real side-view clip the leading foot was put 100 px behind its landing point) is returned as a
+    glitch: those frames' leg landmarks are better dropped and interpolated than filtered.
+
+    ``legs`` (T, 2, K, 2) with the ankle, heel and toe as the last three points; ``states`` (T,)
+    the swap states found so far (kept outside the runs). Returns (states, crossing frames used,
+    glitch frames).
+    """
+    n = legs.shape[0]
+    out = np.asarray(states, bool).copy()
+    glitches: list[int] = []
+    if n < 5:
+        return out, [], glitches
+    with np.errstate(all="ignore"):
+        fx = np.mean(legs[:, :, -3:, 0], axis=2)  # (T, 2) foot x per label, NaN when a point is missing
+        gap = np.abs(fx[:, 0] - fx[:, 1])
+    h = np.asarray(body_height_px, np.float64)
+    ok = np.isfinite(gap) & np.isfinite(h)
+    half = max(1, int(round(0.5 * min_step_time_s * rate_hz)))
+    far = max(2, int(round(max_step_time_s * rate_hz)))
+    g = np.where(ok, gap, np.inf)
+    peak_g = np.where(ok, gap, -np.inf)
+    local_peak = maximum_filter1d(peak_g, size=2 * far + 1, mode="nearest")
+    clear_all = ok & (gap >= CROSSING_NEAR_FRACTION * local_peak)
+    found: list[int] = []
+    for t in np.flatnonzero(ok):
+        lo, hi = max(0, t - half), min(n, t + half + 1)
+        if g[t] > np.min(g[lo:hi]) or (found and t - found[-1] <= half):
+            continue
+        before = np.max(peak_g[max(0, t - far) : t]) if t > 0 else -np.inf
+        after = np.max(peak_g[t + 1 : t + 1 + far]) if t + 1 < n else -np.inf
+        peak = min(before, after)
+        if peak >= CROSSING_MIN_PEAK_BODY_HEIGHTS * h[t] and _v_bottom(g, t) <= CROSSING_MAX_FRACTION * peak:
+            found.append(int(t))
+    # runs of crossings one plausible step apart; a gap of 1.6 median steps or more (a crossing
+    # missed) ends a run, so that no stretch spans two steps
+    runs: list[list[int]] = []
+    lo_step = min_step_time_s * rate_hz
+    for c in found:
+        if runs and lo_step <= c - runs[-1][-1] <= far:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    split: list[list[int]] = []
+    for run in runs:
+        med = float(np.median(np.diff(run))) if len(run) >= 2 else 0.0
+        cur = [run[0]]
+        for c in run[1:]:
+            if c - cur[-1] >= CROSSING_MAX_STEP_RATIO * med:
+                split.append(cur)
+                cur = []
+            cur.append(c)
+        split.append(cur)
+    used: list[int] = []
+    taken: list[tuple[int, int]] = []
+    max_len = max(1, int(round(CROSSING_MAX_GLITCH_S * rate_hz)))
+    for run in (r for r in split if len(r) >= 2):
+        step = int(round(float(np.median(np.diff(run)))))
+        start = _extend(clear_all, ok, run[0], -1, step, max_len)
+        stop = _extend(clear_all, ok, run[-1], +1, step, max_len) + 1
+        seg = np.searchsorted(np.asarray(run), np.arange(start, stop), side="right")  # stretch index
+        low_left = fx[start:stop, 0] < fx[start:stop, 1]  # the label "left" has the smaller x
+        # exchanged when the "left" label is not foot A; A has the smaller x in even stretches
+        order_state = low_left == (seg % 2 == 1)
+        clear = clear_all[start:stop]
+        if not clear.any():
+            continue
+        new = np.where(clear, order_state, False)
+        if np.mean(new[clear]) > 0.5:  # anchor: the labels of the majority of the run's frames
+            new[clear] = ~new[clear]
+        idx = np.flatnonzero(clear)
+        fixed = apply_swaps(legs[start:stop], new)
+        for t in np.flatnonzero(~clear):
+            j = int(np.searchsorted(idx, t))
+            i0 = idx[j - 1] if j > 0 else idx[j]
+            i1 = idx[j] if j < idx.size else idx[j - 1]
+            w = 0.0 if i0 == i1 else (t - i0) / (i1 - i0)
+            target = (1 - w) * fixed[i0] + w * fixed[i1]
+            cost = [
+                float(np.nansum(np.linalg.norm(legs[start + t][:: 1 - 2 * k] - target, axis=-1)))
+                for k in (0, 1)
+            ]
+            new[t] = cost[1] < cost[0]
+        # short dips without a crossing, between well-separated frames: glitches
+        edges = np.flatnonzero(np.diff(np.concatenate([[1], clear.astype(int), [1]])))
+        run_glitches: list[int] = []
+        for e0, e1 in zip(edges[::2], edges[1::2], strict=True):
+            crosses = any(start + e0 <= c < start + e1 for c in run)
+            if not crosses and e1 - e0 <= max_len and e0 > 0 and e1 < clear.size:
+                run_glitches.extend(range(int(e0), int(e1)))
+        # taken only when the legs run smoother so than with the states found so far (labels that
+        # were right stay: in an oblique view the feet can share an x while apart in depth)
+        keep = np.ones(stop - start, bool)
+        keep[run_glitches] = False
+        before = _roughness(legs[start:stop][keep], out[start:stop][keep], h[start:stop][keep])
+        after = _roughness(legs[start:stop][keep], new[keep], h[start:stop][keep])
+        if not after < CROSSING_MIN_GAIN * before:
+            continue
+        out[start:stop] = new
+        glitches.extend(start + i for i in run_glitches)
+        used.extend(run)
+        taken.append((start, stop))
+    if taken:
+        out = _join_blocks(legs, out, taken, h)
+    return out, used, sorted(set(glitches))
+
+
+def _join_blocks(
+    legs: np.ndarray, states: np.ndarray, runs: list[tuple[int, int]], h: np.ndarray
+) -> np.ndarray:
+    """Chain the blocks (the crossing runs and the stretches between them, each consistent within
+    itself) so that the legs join without a jump: each block after the first is exchanged as a
+    whole when that brings its first frame closer to the last frame before it (a closing step or a
+    glitch can end a run with the feet apart). A tie keeps the block as it is. Then the identity is
+    anchored on the labels of the majority of frames."""
+    n = states.size
+    cuts = sorted({0, n, *[a for a, _ in runs], *[b for _, b in runs]})
+    out = states.copy()
+    full = np.all(np.isfinite(legs), axis=(1, 2, 3))
+    for a, b in zip(cuts[1:-1], cuts[2:], strict=True):
+        prev = np.flatnonzero(full[:a])
+        first = np.flatnonzero(full[a:b])
+        if not prev.size or not first.size:
+            continue
+        p, f = prev[-1], a + first[0]
+        ref = legs[p, ::-1] if out[p] else legs[p]
+        here = legs[f, ::-1] if out[f] else legs[f]
+        cost = [float(np.linalg.norm(x - ref, axis=-1).sum()) for x in (here, here[::-1])]
+        scale = float(h[f]) if np.isfinite(h[f]) else 1.0
+        if cost[1] < cost[0] - CROSSING_JOIN_MIN_BODY_HEIGHTS * scale:
+            out[a:b] = ~out[a:b]
+    if out.mean() > 0.5:
+        out = ~out
+    return out
+
+
+def _roughness(legs: np.ndarray, states: np.ndarray, h: np.ndarray) -> float:
+    """Sum over frames of the leg chains' second differences (constant-velocity prediction error),
+    in body heights, with the legs exchanged where ``states``: a label jump between distant feet
+    costs about twice their distance."""
+    if legs.shape[0] < 3:
+        return 0.0
+    x = apply_swaps(legs, states)
+    acc = np.linalg.norm(x[2:] - 2 * x[1:-1] + x[:-2], axis=-1).sum(axis=(1, 2)) / h[2:]
+    return float(np.nansum(acc))
+
+
+def _v_bottom(g: np.ndarray, t: int) -> float:
+    """The feet's distance at a local minimum ``t``: the sampled value, or lower where the lines
+    through the two samples on each side meet lower (a crossing falls between frames: at 30 fps the
+    nearest sample can be 0.04 body heights from zero)."""
+    if t < 2 or t + 2 >= g.size or not np.all(np.isfinite(g[t - 2 : t + 3])):
+        return float(g[t])
+    s_l, s_r = g[t - 1] - g[t - 2], g[t + 2] - g[t + 1]
+    if not (s_l < 0 < s_r):
+        return float(g[t])
+    # y = g[t-1] + s_l (u + 1) = g[t+1] + s_r (u - 1), u relative to t
+    u = (g[t + 1] - g[t - 1] - s_r - s_l) / (s_l - s_r)
+    return float(max(0.0, min(g[t], g[t - 1] + s_l * (u + 1))))
+
+
+def _extend(clear: np.ndarray, ok: np.ndarray, c: int, d: int, step: int, max_glitch: int) -> int:
+    """Last frame from crossing ``c`` in direction ``d`` (+1/-1), at most ``step`` frames: through
+    the crossing's own close frames, then well-separated frames (and glitches of at most
+    ``max_glitch`` close frames between them) up to the next longer close stretch or missing frame."""
+    n = clear.size
+    t, left_zone = c, False
+    end = min(n - 1, c + step) if d > 0 else max(0, c - step)
+    while t != end:
+        nxt = t + d
+        if not ok[nxt]:
+            break
+        if left_zone and not clear[nxt]:
+            k = nxt
+            while k != end + d and 0 <= k < n and ok[k] and not clear[k]:
+                k += d
+            if abs(k - nxt) > max_glitch or k == end + d or not (0 <= k < n) or not ok[k]:
+                break
+            t = k
+            continue
+        left_zone = left_zone or bool(clear[nxt])
+        t = nxt
+    return t
+
+
 # ------------------------------------------------------------------ side view: Zeni
 @dataclass(frozen=True)
 class ZeniInput:
@@ -149,6 +413,11 @@ class ZeniInput:
     heel_y: np.ndarray | None = None
     toe_y: np.ndarray | None = None
     body_height_px: np.ndarray | None = None
+    #: the recording starts / ends inside this stretch (nobody detected before / after it): an
+    #: extremum cut by the end of the data is then still taken when its turn is seen
+    #: (see :func:`_extrema`)
+    open_start: bool = False
+    open_end: bool = False
 
 
 class ZeniEventDetector:
@@ -180,7 +449,9 @@ class ZeniEventDetector:
             rel = sgn * d * (np.asarray(sig, np.float64) - data.mid_hip_x[:, None])  # (T, 2)
             both = np.all(np.isfinite(rel), axis=1)
             env = np.where(both, np.max(np.where(np.isfinite(rel), rel, -np.inf), axis=1), np.nan)
-            for pos, conf in _extrema(env, min_dist, self.min_prominence_fraction):
+            for pos, conf in _extrema(
+                env, min_dist, self.min_prominence_fraction, open_ends=(data.open_start, data.open_end)
+            ):
                 i = min(int(round(pos)), len(env) - 1)
                 vote = int(np.nanargmax(rel[i])) if np.isfinite(rel[i]).any() else -1
                 if typ == "heel_strike" and vote >= 0 and data.heel_y is not None and data.toe_y is not None:
@@ -388,8 +659,24 @@ def _assign_alternating(
     return out, (agree / total if total else 0.5)
 
 
-def _extrema(sig: np.ndarray, min_dist: int, prom_frac: float) -> list[tuple[float, float]]:
-    """Sub-frame maxima of ``sig`` (NaN gaps interpolated) and a prominence-based confidence."""
+#: An extremum cut by the end of the recording (``open_start`` / ``open_end``) counts when at least
+#: this many samples beyond it are lower, the last by this share of the signal's range: the turn is
+#: seen even though the fall is not complete (real side-view clip: the last heel strike 2 frames
+#: before the end, its envelope 3.6 % of the range lower at the last frame).
+EDGE_EXTREMUM_MIN_SAMPLES = 2
+EDGE_EXTREMUM_MIN_DROP_FRACTION = 0.02
+
+
+def _extrema(
+    sig: np.ndarray, min_dist: int, prom_frac: float, *, open_ends: tuple[bool, bool] = (False, False)
+) -> list[tuple[float, float]]:
+    """Sub-frame maxima of ``sig`` (NaN gaps interpolated) and a prominence-based confidence.
+
+    ``open_ends`` (start, end): the data are cut there by the end of the recording, so a maximum
+    within ``min_dist`` of that end has no fall on that side to measure its prominence with; it is
+    taken when it rises by the prominence on the inner side and the samples beyond it fall (see
+    ``EDGE_EXTREMUM_*``), at half the confidence.
+    """
     x = np.asarray(sig, dtype=np.float64)
     ok = np.isfinite(x)
     if ok.sum() < 5:
@@ -399,17 +686,51 @@ def _extrema(sig: np.ndarray, min_dist: int, prom_frac: float) -> list[tuple[flo
     if span <= 0:
         return []
     peaks, props = find_peaks(filled, distance=min_dist, prominence=prom_frac * span)
+    found = [(int(p), float(prom), 1.0) for p, prom in zip(peaks, props["prominences"], strict=True)]
+    for end, is_open in zip((0, 1), open_ends, strict=True):
+        if not is_open:
+            continue
+        y = filled if end else filled[::-1]
+        okr = ok if end else ok[::-1]
+        q = _edge_peak(y, okr, min_dist, prom_frac * span)
+        if q is None:
+            continue
+        p = q[0] if end else x.size - 1 - q[0]
+        if all(abs(p - f[0]) >= min_dist for f in found):
+            found.append((p, q[1], 0.5))
     out = []
-    for p, prom in zip(peaks, props["prominences"], strict=True):
+    for p, prom, conf_edge in sorted(found):
         if not (ok[p - 1] and ok[p] and ok[p + 1]):
-            conf_gap = 0.5
+            conf_gap = 0.5 * conf_edge
         else:
-            conf_gap = 1.0
+            conf_gap = conf_edge
         y0, y1, y2 = filled[p - 1], filled[p], filled[p + 1]
         den = y0 - 2 * y1 + y2
         delta = 0.5 * (y0 - y2) / den if den < 0 else 0.0
         out.append((p + float(np.clip(delta, -0.5, 0.5)), float(min(1.0, prom / (0.6 * span))) * conf_gap))
     return out
+
+
+def _edge_peak(y: np.ndarray, ok: np.ndarray, min_dist: int, min_prom: float) -> tuple[int, float] | None:
+    """The maximum of ``y`` within ``min_dist`` of its end if its turn is seen (at least
+    ``EDGE_EXTREMUM_MIN_SAMPLES`` samples after it, falling steadily to the end by
+    ``EDGE_EXTREMUM_MIN_DROP_FRACTION`` of the range) and it rises by ``min_prom`` over the minimum
+    before it (back to a higher sample); (index, rise) or None."""
+    n = y.size
+    k = EDGE_EXTREMUM_MIN_SAMPLES
+    lo = max(1, n - 1 - min_dist)
+    if n - k <= lo:
+        return None
+    p = lo + int(np.argmax(y[lo : n - k]))
+    span = float(np.percentile(y, 95) - np.percentile(y, 5))
+    tail = y[p:]
+    if not (ok[p] and y[p - 1] <= y[p] and np.all(np.diff(tail) < 0)):
+        return None
+    if y[p] - y[-1] < EDGE_EXTREMUM_MIN_DROP_FRACTION * span:
+        return None
+    higher = np.flatnonzero(y[:p] > y[p])
+    rise = float(y[p]) - float(np.min(y[(higher[-1] + 1 if higher.size else 0) : p]))
+    return (p, rise) if rise >= min_prom else None
 
 
 def _time_at(ts: np.ndarray, pos: float) -> float:
