@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
 from scipy.signal import find_peaks, savgol_filter
 
 from ._signals import central_velocity, nan_moving_median
@@ -229,15 +229,18 @@ def crossing_states(
     peak_g = np.where(ok, gap, -np.inf)
     local_peak = maximum_filter1d(peak_g, size=2 * far + 1, mode="nearest")
     clear_all = ok & (gap >= CROSSING_NEAR_FRACTION * local_peak)
+    # the largest distance within max_step_time_s before / after each frame
+    trailing = maximum_filter1d(peak_g, size=far, mode="constant", cval=-np.inf, origin=(far - 1) // 2)
+    leading = maximum_filter1d(peak_g, size=far, mode="constant", cval=-np.inf, origin=-(far // 2))
+    peak_around = np.minimum(
+        np.concatenate([[-np.inf], trailing[:-1]]), np.concatenate([leading[1:], [-np.inf]])
+    )
+    local_min = ok & (g <= minimum_filter1d(g, size=2 * half + 1, mode="nearest"))
     found: list[int] = []
-    for t in np.flatnonzero(ok):
-        lo, hi = max(0, t - half), min(n, t + half + 1)
-        if g[t] > np.min(g[lo:hi]) or (found and t - found[-1] <= half):
+    for t in np.flatnonzero(local_min & (peak_around >= CROSSING_MIN_PEAK_BODY_HEIGHTS * h)):
+        if found and t - found[-1] <= half:
             continue
-        before = np.max(peak_g[max(0, t - far) : t]) if t > 0 else -np.inf
-        after = np.max(peak_g[t + 1 : t + 1 + far]) if t + 1 < n else -np.inf
-        peak = min(before, after)
-        if peak >= CROSSING_MIN_PEAK_BODY_HEIGHTS * h[t] and _v_bottom(g, t) <= CROSSING_MAX_FRACTION * peak:
+        if _v_bottom(g, t) <= CROSSING_MAX_FRACTION * peak_around[t]:
             found.append(int(t))
     # runs of crossings one plausible step apart; a gap of 1.6 median steps or more (a crossing
     # missed) ends a run, so that no stretch spans two steps
