@@ -209,6 +209,35 @@ def test_implausible_events_are_set_aside_with_a_reason():
     assert "reason" in by_t[5.0].to_json(np.arange(200)) and by_t[5.0].confidence == pytest.approx(0.45)
 
 
+def test_heel_strikes_of_a_foot_whose_toe_offs_never_show_are_kept():
+    """The events MediaPipe gave on the rendered GAITSIM parkinsonian walker (24 fps, 2-3 px foot
+    lift): the near (right) foot's toe offs never show, two left contacts are missed. Every second
+    right contact used to be set aside as "two heel strikes of the right foot in a row" (6 of 14
+    contacts kept, 93 steps/min for the true 135); one regular stride apart they are kept now. A
+    second contact of a foot inside its stride is still a duplicate."""
+    from posture_cam.gait.events import GaitEvent, PlausibilityChecker
+
+    fps = 24.0
+    right_hs = [30, 52, 73, 94, 116, 137, 158]  # truth: 31, 52, 73, 95, 116, 137, 159
+    left_hs = [41, 83, 104, 147]  # truth: 41, 63, 84, 105, 127, 148 (63 and 127 not detected)
+    left_to = [35, 56, 77, 99, 120, 141, 163]
+    evs = [GaitEvent(f, f / fps, "right", "heel_strike", 0.6) for f in right_hs]
+    evs += [GaitEvent(f, f / fps, "left", "heel_strike", 0.6) for f in left_hs]
+    evs += [GaitEvent(f, f / fps, "left", "toe_off", 0.6) for f in left_to]
+    check = PlausibilityChecker(min_step_time_s=0.25, max_step_time_s=1.5)
+    out = check.detect(evs, sampling_rate_hz=fps).events_
+    kept = sorted(e.frame for e in out if e.type == "heel_strike" and e.plausible)
+    assert kept == sorted(right_hs + left_hs)
+    # an extra right contact 8 frames after one of them is a duplicate, the weaker set aside
+    extra = GaitEvent(81, 81 / fps, "right", "heel_strike", 0.3)
+    out = check.detect([*evs, extra], sampling_rate_hz=fps).events_
+    assert [e.plausible for e in out if e.frame == 81 and e.type == "heel_strike"] == [False]
+    # with the right toe offs seen, the per-foot alternation is checked as before
+    with_to = [*evs, GaitEvent(45, 45 / fps, "right", "toe_off", 0.6)]
+    out = check.detect(with_to, sampling_rate_hz=fps).events_
+    assert sum(1 for e in out if e.type == "heel_strike" and e.foot == "right" and not e.plausible) >= 2
+
+
 @pytest.mark.parametrize(("turn_deg", "min_within_3"), [(90.0, 0.8), (120.0, 0.8), (-120.0, 0.5)])
 def test_view_changing_within_a_bout_keeps_one_bout(turn_deg, min_within_3):
     """A walker curving from a side view through oblique to front (+120) or back (-120) is one bout:
