@@ -71,9 +71,11 @@ def _alternating_heel_strikes(rep) -> list:
 
 
 def test_side_walk_gives_walking_cadence_and_alternating_events(walking_clips):
-    """One man walking past the camera (~1.5 strides). Checked by eye on the frames: heel strikes
-    near frames 0, 30, 66, 98, 132, i.e. ~109 steps/min; BlazePose calls the leading foot 'left'
-    at every one of them, so the leg sides are reported as unreliable."""
+    """One man walking past the camera (2 strides). Counted on the frames: heel contacts at frames 0,
+    31, 63-64, 98, 132, i.e. 108.5 steps/min; BlazePose calls the leading foot 'left' at every one of
+    them. This path conditions BEFORE the repair (the repair then finds nothing and the filter smears
+    BlazePose's label jumps: contacts at 3, 31, 68, 98, 117.8 steps/min, sides from the labels,
+    unreliable); the path of ``posture-cam analyze`` is tested in tests/test_side_swap.py."""
     seq, views = walking_clips["side_walk_60fps.mp4"]
     rep = analyze_gait(seq, None, view_per_frame=views)
     assert rep.walking_detected, rep.reason
