@@ -191,6 +191,7 @@ def extract_sequence(
     running_mode: str = "video",
     total_frames: int | None = None,
     prefetch_imports: Sequence[str] = (),
+    concurrent_people_check: bool = True,
 ) -> PoseSequence:
     """Landmarks of one followed subject for every frame of ``frames``.
 
@@ -201,7 +202,10 @@ def extract_sequence(
     lets a caller draw an overlay in the same pass. ``running_mode`` "video" (default) or "image"
     (independent stills). ``prefetch_imports``: modules the caller needs afterwards (the analysis
     stage: scipy.signal alone takes ~2 s to import), imported in a background thread while MediaPipe
-    runs (it releases the GIL), so their import time hides behind the extraction.
+    runs (it releases the GIL), so their import time hides behind the extraction. ``concurrent_people_check``:
+    a multi-person pass whose reason is known before the one-person landmarker answers (the scheduled
+    one) runs beside it on a second thread (same result; it uses a second core when there is one, so a
+    batch that already runs one worker per core turns it off).
     With ``require_person`` a stream in which nobody was ever followed raises
     :class:`NoPersonDetectedError`; otherwise the (all-NaN) sequence is returned for the caller to judge.
     Raises :class:`EmptyVideoError` for a stream without frames, :class:`InvalidFrameError` for a bad frame.
@@ -298,9 +302,8 @@ def extract_sequence(
                 due = check.due(tracker, t, single_runs=runs_single)
                 if due is not None and multi is None:
                     multi, pool = open_multi()
-                ahead = (
-                    pool.submit(multi.detect, rgb, t * 1000.0) if due is not None and runs_single else None
-                )
+                together = concurrent_people_check and due is not None and runs_single
+                ahead = pool.submit(multi.detect, rgb, t * 1000.0) if together else None
                 try:
                     if runs_single:
                         single = main.detect(rgb, t * 1000.0)

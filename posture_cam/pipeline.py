@@ -554,6 +554,7 @@ def analyze_file(
     progress: ProgressFn | None = None,
     sha256: str | None = None,
     corrections: Any = None,
+    pipelined: bool = True,
 ) -> AnalysisResult:
     """Analyse one video or image file into ``out_dir``. Raises ``posture_cam.errors`` exceptions.
 
@@ -562,7 +563,30 @@ def analyze_file(
 
     ``sha256``: the file's hash if the caller already has it (a batch hashes every input to decide
     what to skip), so the file is not read twice for it.
+
+    ``pipelined``: decode ahead and run the scheduled people check on other threads, so that a second
+    core shortens the analysis (the result is the same). A batch running one worker per core passes
+    False: there the other core is busy with another recording.
     """
+    from .memory import limit_malloc_arenas, release_free_memory
+
+    limit_malloc_arenas()  # see posture_cam.memory: a long-lived process must not creep per recording
+    try:
+        return _analyze_file(path, out_dir, config, subject, progress, sha256, corrections, pipelined)
+    finally:
+        release_free_memory()
+
+
+def _analyze_file(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    config: Config | None,
+    subject: SubjectInfo | None,
+    progress: ProgressFn | None,
+    sha256: str | None,
+    corrections: Any,
+    pipelined: bool,
+) -> AnalysisResult:
     from .extract import extract_sequence
     from .model_bundle import resolve_model
     from .video import iter_frames, probe
@@ -601,7 +625,7 @@ def analyze_file(
         # decoding runs one core over while MediaPipe works (it releases the GIL): frames come ready
         frames = None
         try:
-            frames = iter_frames(path, read_ahead=_DECODE_READ_AHEAD_FRAMES)
+            frames = iter_frames(path, read_ahead=_DECODE_READ_AHEAD_FRAMES if pipelined else 0)
             seq = extract_sequence(
                 frames,
                 fps=info.fps,
@@ -613,6 +637,7 @@ def analyze_file(
                 on_frame=compose_hooks(on_frame, scene, luma),
                 running_mode="image" if info.is_image else "video",
                 total_frames=info.n_frames,
+                concurrent_people_check=pipelined,
                 # the analysis stage's imports (~3 s: scipy.signal, pyarrow) load while MediaPipe runs
                 prefetch_imports=(
                     "posture_cam.prepare",

@@ -269,6 +269,12 @@ class BatchRunner:
             self.workers = self._ex.workers
         return self._ex
 
+    @property
+    def _spare_core(self) -> bool:
+        """Whether a recording may use a second core: only local workers fewer than the cores (a cluster
+        engine schedules one task per worker thread, and a worker per core keeps every core busy)."""
+        return self.opt.executor == "process" and self.workers < default_workers()
+
     def _submit(self, fn: Callable[[Any], Outcome], task: Any, state: _RecState, attempt: int = 1) -> None:
         self._in_flight[self.ex.submit(fn, task)] = (fn, task, state, attempt)
 
@@ -335,9 +341,10 @@ class BatchRunner:
                 info.duration_s, chunk_threshold_s=self.opt.chunk_long_videos_s, workers=self.workers
             )
         if n == 1:
-            self._submit(
-                run_recording, RecordingTask(rec, cfg, str(work), state.sha256, lease=self.lease), state
+            task = RecordingTask(
+                rec, cfg, str(work), state.sha256, lease=self.lease, pipelined=self._spare_core
             )
+            self._submit(run_recording, task, state)
             return
         state.info = info
         state.plans = plan_chunks(info.duration_s, n, fps=info.fps, overlap_s=self.opt.overlap_s)

@@ -37,6 +37,7 @@ from typing import Any
 
 from ..config import Config
 from ..errors import BatchAbandonedError, PostureCamError, translate
+from ..memory import limit_malloc_arenas, release_free_memory
 from ..paths import display_path
 from ..sequence import PoseSequence, atomic_write_text
 from .chunking import ChunkPlan, first_mismatch, stitch
@@ -125,6 +126,7 @@ class RecordingTask:
     work_dir: str
     sha256: str | None = None  # the parent's hash of the input (None = hash here)
     lease: Lease | None = None
+    pipelined: bool = True  # use a second core (analyze_file); False when every core runs a worker
 
     key = "recording"
 
@@ -189,6 +191,7 @@ def init_worker(parent_pid: int | None = None, model: str = "full") -> None:
         pass
     if parent_pid is not None:
         _start_watchdog()
+    limit_malloc_arenas()  # before the worker's threads start (posture_cam.memory)
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's native INFO/WARNING lines off stderr
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
@@ -291,6 +294,7 @@ def run_recording(task: RecordingTask) -> Outcome:
                 subject=_subject(task.rec),
                 sha256=task.sha256,
                 progress=watch.progress,
+                pipelined=task.pipelined,
             )
         return Outcome(
             task.rec.name,
@@ -340,6 +344,7 @@ def _extract_range(
             on_frame=scene,
             meta={"source": rec.path, "sha256": info.sha256},
             progress=progress,
+            concurrent_people_check=False,  # chunks run one per worker, a worker per core
         )
         return seq if scene is None else scene.attach(seq)
     finally:
@@ -362,10 +367,13 @@ def extract_chunk(task: ChunkTask) -> Outcome:
             )
             watch.check()
             seq.save(chunk_path(task.work_dir, task.plan.index))
+        n_frames = seq.n_frames
+        del seq
+        release_free_memory()  # the worker's next task starts from a clean heap (posture_cam.memory)
         return Outcome(
             task.rec.name,
             True,
-            frames=seq.n_frames,
+            frames=n_frames,
             wall_s=time.perf_counter() - t0,
             worker_pid=os.getpid(),
             worker_peak_rss_mb=_peak_rss_mb(),
