@@ -73,13 +73,17 @@ def concat_video(src: Path, dst: Path, repeats: int, *, scale: float = 0.5) -> P
     return dst
 
 
-def run(inputs: list[Path], out: Path, *, workers: int, chunk_s: float) -> dict[str, float]:
+def run(
+    inputs: list[Path], out: Path, *, workers: int, chunk_s: float, pipelined: bool | None = None
+) -> dict[str, float]:
     t0 = time.perf_counter()
     report = run_batch(
         inputs,
         out,
         Config(),
-        BatchOptions(workers=workers, chunk_long_videos_s=chunk_s, overlap_s=1.0, progress=False),
+        BatchOptions(
+            workers=workers, chunk_long_videos_s=chunk_s, overlap_s=1.0, progress=False, pipelined=pipelined
+        ),
     )
     wall = time.perf_counter() - t0
     if report.n_failed:
@@ -133,6 +137,12 @@ def main() -> int:
         n = args.workers
         if args.only in ("all", "short"):
             rows.append(("short clips, 1 worker", run([short], tmp / "o1", workers=1, chunk_s=0)))
+            rows.append(
+                (
+                    "short clips, 1 worker on one core (not pipelined)",
+                    run([short], tmp / "o1b", workers=1, chunk_s=0, pipelined=False),
+                )
+            )
             rows.append((f"short clips, {n} workers", run([short], tmp / "o2", workers=n, chunk_s=0)))
         if args.only in ("all", "long"):
             rows.append(
@@ -151,8 +161,11 @@ def main() -> int:
         "short clips" if name.startswith("short") else "one long video in chunks": None for name, _ in rows
     }
     for label in speeds:
-        one, many = (r for name, r in rows if (name.startswith("short") == (label == "short clips")))
+        same = [r for name, r in rows if name.startswith("short") == (label == "short clips")]
+        one, many = same[0], same[-1]  # 1 worker as a user gets it (pipelined), n workers
         speeds[label] = many["frames_per_s"] / one["frames_per_s"]
+        if len(same) == 3:  # and against one worker held to one core: the scaling of the workers alone
+            speeds[label + " (vs 1 worker on one core)"] = many["frames_per_s"] / same[1]["frames_per_s"]
     lines = [
         "# Batch throughput (bench/batch.py)",
         "",

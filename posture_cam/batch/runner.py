@@ -96,6 +96,7 @@ class BatchOptions:
     max_attempts: int = 3  # a task that STARTED on a worker that then died is tried this often in all
     lease_timeout_s: float = 15.0  # tasks stop and commit nothing when the batch's heartbeat is this old
     scheduler_timeout_s: float = 10.0  # give up connecting to --scheduler after this long
+    pipelined: bool | None = None  # recordings may use a second core; None = if fewer workers than cores
 
 
 @dataclass
@@ -273,6 +274,8 @@ class BatchRunner:
     def _spare_core(self) -> bool:
         """Whether a recording may use a second core: only local workers fewer than the cores (a cluster
         engine schedules one task per worker thread, and a worker per core keeps every core busy)."""
+        if self.opt.pipelined is not None:
+            return self.opt.pipelined
         return self.opt.executor == "process" and self.workers < default_workers()
 
     def _submit(self, fn: Callable[[Any], Outcome], task: Any, state: _RecState, attempt: int = 1) -> None:
