@@ -96,7 +96,7 @@ def run(
     per_worker: dict[int, float] = {}
     for o in report.outcomes:
         per_worker[o.worker_pid] = max(per_worker.get(o.worker_pid, 0.0), o.worker_peak_rss_mb)
-    return {
+    result = {
         "wall_s": wall,
         "videos": float(len(report.summary)),
         "frames": frames,
@@ -106,6 +106,8 @@ def run(
         "peak_rss_mb": max(per_worker.values()) if per_worker else float("nan"),
         "n_worker_pids": float(len(per_worker)),
     }
+    print(f"{out.name}: {result}", file=sys.stderr, flush=True)  # nothing is lost if a later run fails
+    return result
 
 
 def main() -> int:
@@ -160,7 +162,7 @@ def main() -> int:
     speeds = {
         "short clips" if name.startswith("short") else "one long video in chunks": None for name, _ in rows
     }
-    for label in speeds:
+    for label in list(speeds):
         same = [r for name, r in rows if name.startswith("short") == (label == "short clips")]
         one, many = same[0], same[-1]  # 1 worker as a user gets it (pipelined), n workers
         speeds[label] = many["frames_per_s"] / one["frames_per_s"]
