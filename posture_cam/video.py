@@ -506,6 +506,8 @@ def iter_frames(
     p = _check_path(path)
     if max_frames is not None and max_frames < 0:
         raise ValueError(f"max_frames: expected >= 0, got {max_frames}")
+    if read_ahead < 0:  # checked here too: a still image ignores read_ahead but must not accept a bad one
+        raise ValueError(f"read_ahead: expected >= 0, got {read_ahead}")
     if _is_image(p):
         rgb, _, _ = _read_image(p)
 

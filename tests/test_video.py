@@ -528,3 +528,16 @@ def test_read_ahead_raises_the_decoders_error_in_the_consumer():
     assert next(it).index == 0
     with pytest.raises(UnreadableVideoError, match="frame 1"):
         next(it)
+
+
+def test_read_ahead_on_a_still_image_gives_its_frame_and_refuses_a_negative_depth(tmp_path):
+    """A still image has nothing to read ahead, but the argument is checked the same way as for a
+    video (a negative depth was silently accepted for an image and refused for a video)."""
+    from PIL import Image
+
+    src = synthetic_frames(1, 120, 80)[0]
+    Image.fromarray(src).save(tmp_path / "a.png")
+    frames = list(iter_frames(tmp_path / "a.png", read_ahead=2))
+    assert len(frames) == 1 and np.array_equal(frames[0].rgb, src)
+    with pytest.raises(ValueError, match="read_ahead"):
+        iter_frames(tmp_path / "a.png", read_ahead=-1)
