@@ -8,7 +8,8 @@ three threads, so each new recording finds its memory scattered over arenas it c
 most 2 arenas and the free pages returned after each recording: peak 613 -> 648 MB, flat from the
 second round on, and 217 MB between recordings.
 
-Both calls are glibc-only and do nothing elsewhere (macOS, musl, Windows).
+Both calls are glibc-only and do nothing elsewhere (macOS, musl, Windows). An arena cap set in the
+environment (``MALLOC_ARENA_MAX``, ``GLIBC_TUNABLES=glibc.malloc.arena_max=N``) is left as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
 from typing import Any
 
 #: ``mallopt`` parameter number of ``M_ARENA_MAX`` in glibc's malloc.h.
@@ -37,11 +39,22 @@ def _libc() -> Any:
     return lib
 
 
+def _arena_max_set_by_operator() -> bool:
+    """Whether the environment already sets glibc's arena cap (``MALLOC_ARENA_MAX`` or the
+    ``glibc.malloc.arena_max`` tunable): an operator's own choice is kept, not overridden."""
+    return bool(os.environ.get("MALLOC_ARENA_MAX")) or "arena_max" in os.environ.get("GLIBC_TUNABLES", "")
+
+
 @functools.cache
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Cap the number of malloc arenas of this process (threads started later share them)."""
+    """Cap the number of malloc arenas of this process (threads started later share them).
+
+    True when the cap was set; False elsewhere than glibc, or when the environment sets the cap
+    itself (``MALLOC_ARENA_MAX`` / ``GLIBC_TUNABLES=glibc.malloc.arena_max=N``: kept as set)."""
     lib = _libc()
-    return bool(lib is not None and lib.mallopt(_M_ARENA_MAX, int(arenas)) == 1)
+    if lib is None or _arena_max_set_by_operator():
+        return False
+    return bool(lib.mallopt(_M_ARENA_MAX, int(arenas)) == 1)
 
 
 def release_free_memory() -> bool:
