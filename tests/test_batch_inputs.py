@@ -89,3 +89,18 @@ def test_manifest_rows_become_recordings_with_subject_details(tmp_path: Path) ->
 def test_manifest_errors_name_the_line(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ManifestError, match=message):
         read_manifest(_manifest(tmp_path, body))
+
+
+def test_largest_recordings_start_first_and_unreadable_ones_last(tmp_path) -> None:
+    """Longest processing time first: a batch must not end with one long recording running alone."""
+    from posture_cam.batch.inputs import Recording
+    from posture_cam.batch.runner import largest_first
+
+    sizes = {"a": 10, "b": 3000, "c": 500, "d": 500}
+    recs = []
+    for name, n in sizes.items():
+        (tmp_path / f"{name}.mp4").write_bytes(b"\0" * n)
+        recs.append(Recording(str(tmp_path / f"{name}.mp4"), name))
+    recs.insert(1, Recording(str(tmp_path / "gone.mp4"), "gone"))
+    assert [r.name for r in largest_first(recs)] == ["b", "c", "d", "a", "gone"]
+    assert [r.name for r in recs] == ["a", "gone", "b", "c", "d"]  # the input list is left as it was
