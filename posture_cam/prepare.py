@@ -143,7 +143,13 @@ class Prepared:
 
 
 # ----------------------------------------------------------------------------------------- stages
-def repair_leg_swaps(raw: PoseSequence, *, penalty_body_heights: float) -> tuple[PoseSequence, np.ndarray]:
+def repair_leg_swaps(
+    raw: PoseSequence,
+    *,
+    penalty_body_heights: float,
+    min_step_time_s: float = 0.25,
+    max_step_time_s: float = 1.5,
+) -> tuple[PoseSequence, np.ndarray]:
     """Find left/right leg label swaps on the (raw) leg landmarks and exchange the legs there.
 
     Returns (repaired sequence, (T,) bool swapped frames). Done before the low-pass filter so that
@@ -156,9 +162,11 @@ def repair_leg_swaps(raw: PoseSequence, *, penalty_body_heights: float) -> tuple
         return raw, np.zeros(n, bool)
     h = body_height_px_per_frame(raw, smooth_frames=max(3, int(round(float(raw.fps)))))
     rate = sampling_rate_hz(raw.timestamps_s, raw.fps)
-    repair = LegSwapRepair(penalty_body_heights=penalty_body_heights).detect(
-        leg_array(raw), h, sampling_rate_hz=rate
-    )
+    repair = LegSwapRepair(
+        penalty_body_heights=penalty_body_heights,
+        min_step_time_s=min_step_time_s,
+        max_step_time_s=max_step_time_s,
+    ).detect(leg_array(raw), h, sampling_rate_hz=rate)
     swapped = repair.swapped_
     out = exchange_legs(raw, swapped) if swapped.any() else raw
     if repair.glitches_:
@@ -336,7 +344,12 @@ def prepare(
     cfg = config or Config()
     n = raw.n_frames
     rate = sampling_rate_hz(raw.timestamps_s, raw.fps)
-    repaired, swapped = repair_leg_swaps(raw, penalty_body_heights=cfg.gait.swap_penalty_body_heights)
+    repaired, swapped = repair_leg_swaps(
+        raw,
+        penalty_body_heights=cfg.gait.swap_penalty_body_heights,
+        min_step_time_s=cfg.gait.min_step_time_s,  # the crossing stage splits runs at implausible steps
+        max_step_time_s=cfg.gait.max_step_time_s,
+    )
     seq = condition(repaired, cfg.filter)
     view = classify_views(seq, cfg.posture)
     if view_per_frame is not None:

@@ -130,7 +130,8 @@ class FrameIterator(Iterator[Frame]):
         self._ahead: _ReadAhead | None = None
         if read_ahead:
             self._ahead = _ReadAhead(self._gen, read_ahead)
-            weakref.finalize(self, self._ahead.stop)
+            # collected without close(): only signal (joining inside garbage collection could stall it)
+            weakref.finalize(self, self._ahead.stop_event.set)
 
     def __iter__(self) -> FrameIterator:
         return self
@@ -206,11 +207,20 @@ class _ReadAhead:
             raise value
         raise StopIteration
 
+    @property
+    def stop_event(self) -> threading.Event:
+        return self._stopping
+
     def stop(self) -> None:
         self._done = True
         self._stopping.set()
         if self._thread is not threading.current_thread():
             self._thread.join()
+        while True:  # decoded frames still queued (up to depth x 6 MB at 1080p) are not needed any more
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
 
 
 # ----------------------------------------------------------------------------------------- checks

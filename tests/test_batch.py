@@ -299,3 +299,24 @@ def test_a_worker_killed_mid_batch_is_retried_and_the_batch_finishes(
     assert report.exit_code == EXIT_OK, report.summary
     assert len(_finished_dirs(out)) == 3
     _assert_no_partial_files(out)
+
+
+def test_a_recording_uses_a_second_core_only_when_one_is_free() -> None:
+    """Local workers fewer than the cores: a recording pipelines decode and the people check on the
+    free core; a worker per core, or a cluster engine, keeps each recording on its own core."""
+    from posture_cam.batch.executors import default_workers
+    from posture_cam.batch.runner import BatchOptions, BatchRunner
+
+    runner = object.__new__(BatchRunner)  # only the decision, no executor or history needed
+    cores = default_workers()
+    cases = [
+        (cores, "process", None, False),
+        (max(1, cores - 1), "process", None, cores > 1),
+        (1, "dask", None, False),
+        (cores, "process", True, True),
+        (1, "process", False, False),
+    ]
+    for workers, executor, override, expected in cases:
+        runner.opt = BatchOptions(executor=executor, pipelined=override)
+        runner.workers = workers
+        assert runner._spare_core is expected, (workers, executor, override)

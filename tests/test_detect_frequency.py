@@ -191,19 +191,31 @@ def test_people_check_rejects_bad_parameters() -> None:
 # ------------------------------------------------------------------------------------------ real landmarker
 
 
-def _extract(path: Path, **cfg: float):  # noqa: ANN202 - PoseSequence
+def _extract(path: Path, *, pipelined: bool = True, **cfg: float):  # noqa: ANN202 - PoseSequence
     from posture_cam.extract import extract_sequence
     from posture_cam.model_bundle import ensure_model
     from posture_cam.video import iter_frames, probe
 
     info = probe(path)
     return extract_sequence(
-        iter_frames(path),
+        iter_frames(path, read_ahead=4 if pipelined else 0),
         fps=info.fps,
         frame_size=(info.width, info.height),
         config=ExtractionConfig(**cfg),  # type: ignore[arg-type]
         model_path=ensure_model("full"),
+        concurrent_people_check=pipelined,
     )
+
+
+def test_people_check_beside_the_subject_and_read_ahead_change_nothing() -> None:
+    """The second-core pipelining (decode read-ahead, the scheduled multi-person pass run beside the
+    one-person landmarker) must give exactly the sequential path's landmarks, counts and pass reasons."""
+    on, off = _extract(RENDER, pipelined=True), _extract(RENDER, pipelined=False)
+    np.testing.assert_array_equal(on.image_px, off.image_px)
+    np.testing.assert_array_equal(on.visibility, off.visibility)
+    np.testing.assert_array_equal(on.people_count, off.people_count)
+    checks = on.meta["extraction"]["people_checks"]
+    assert checks == off.meta["extraction"]["people_checks"] and checks.get("interval", 0) > 0
 
 
 def _first_two_people_s(seq) -> float:  # noqa: ANN001

@@ -1000,14 +1000,24 @@ def _crossing(s: np.ndarray, i: int, thr: float) -> float:
 
 
 # ------------------------------------------------------------------ plausibility
+#: A foot without any toe off in a bout keeps heel strikes one regular stride apart when it has at
+#: least this many heel strikes there, and two of them lie within this fraction of its median stride
+#: (measured on the GAITSIM parkinsonian render through MediaPipe, docs/gait.md section 7).
+REGULAR_STRIDE_MIN_HEEL_STRIKES = 4
+REGULAR_STRIDE_FRACTION = (0.75, 1.33)
+
+
 def _regular_strides(evs: list[GaitEvent], idx: list[int], with_off: set[int]) -> dict[int, float]:
     """Per bout without any toe off of this foot (``idx``: its events), the median interval between
-    its heel strikes when there are at least 4 of them."""
+    its heel strikes when there are at least :data:`REGULAR_STRIDE_MIN_HEEL_STRIKES` of them (and it
+    is positive)."""
     out: dict[int, float] = {}
     for b in {evs[i].bout for i in idx} - with_off:
         t = [evs[i].time_s for i in idx if evs[i].bout == b and evs[i].type == "heel_strike"]
-        if len(t) >= 4:
-            out[b] = float(np.median(np.diff(t)))
+        if len(t) >= REGULAR_STRIDE_MIN_HEEL_STRIKES:
+            stride = float(np.median(np.diff(t)))
+            if stride > 0:
+                out[b] = stride
     return out
 
 
@@ -1041,7 +1051,8 @@ class PlausibilityChecker:
             for i, j in zip(idx[:-1], idx[1:], strict=True):
                 b, dt = evs[i].bout, evs[j].time_s - evs[i].time_s
                 # a foot whose toe offs were never seen: heel strikes one regular stride apart are no pair
-                missed = b in stride and 2 * self.min_step_time_s <= dt and 0.75 <= dt / stride[b] <= 1.33
+                lo, hi = REGULAR_STRIDE_FRACTION
+                missed = b in stride and 2 * self.min_step_time_s <= dt and lo <= dt / stride[b] <= hi
                 if evs[i].type == evs[j].type and evs[i].bout == evs[j].bout and not missed:
                     k = i if evs[i].confidence < evs[j].confidence else j
                     bad[k] = True
