@@ -84,7 +84,7 @@ def test_side_walk_gives_walking_cadence_and_alternating_events(walking_clips):
     cadence = rep.metrics["cadence_steps_per_min"]
     assert cadence.status == "ok", cadence.reason
     assert 80.0 <= cadence.value <= 130.0, cadence.value
-    assert 95.0 <= cadence.value <= 125.0  # the eye count above: ~109
+    assert 95.0 <= cadence.value <= 125.0  # counted on the frames: 108.5 (this path gives 117.8)
     assert rep.to_json()["sides_reliable"] is False
 
 
