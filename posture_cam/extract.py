@@ -192,6 +192,7 @@ def extract_sequence(
     total_frames: int | None = None,
     prefetch_imports: Sequence[str] = (),
     concurrent_people_check: bool = True,
+    inference_threads: int = 1,
 ) -> PoseSequence:
     """Landmarks of one followed subject for every frame of ``frames``.
 
@@ -205,7 +206,9 @@ def extract_sequence(
     runs (it releases the GIL), so their import time hides behind the extraction. ``concurrent_people_check``:
     a multi-person pass whose reason is known before the one-person landmarker answers (the scheduled
     one) runs beside it on a second thread (same result; it uses a second core when there is one, so a
-    batch that already runs one worker per core turns it off).
+    batch that already runs one worker per core turns it off). ``inference_threads``: threads of the
+    one-person landmarker's models (XNNPACK; same landmarks with any count, see
+    :func:`posture_cam.pose_adapter._xnnpack_base_options`); the multi-person pass uses one.
     With ``require_person`` a stream in which nobody was ever followed raises
     :class:`NoPersonDetectedError`; otherwise the (all-NaN) sequence is returned for the caller to judge.
     Raises :class:`EmptyVideoError` for a stream without frames, :class:`InvalidFrameError` for a bad frame.
@@ -251,7 +254,11 @@ def extract_sequence(
         # `main` follows the subject (one person) when scheduled, else looks for everyone every frame
         main = stack.enter_context(
             PoseLandmarkerAdapter.from_config(
-                model_path, cfg, running_mode=running_mode, num_poses=1 if scheduled else cfg.num_poses
+                model_path,
+                cfg,
+                running_mode=running_mode,
+                num_poses=1 if scheduled else cfg.num_poses,
+                inference_threads=inference_threads,
             )
         )
         multi: Any = None  # the multi-person landmarker, created on its first pass
@@ -292,7 +299,11 @@ def extract_sequence(
                     main.close()
                     main = stack.enter_context(
                         PoseLandmarkerAdapter.from_config(
-                            model_path, cfg, running_mode=running_mode, num_poses=1
+                            model_path,
+                            cfg,
+                            running_mode=running_mode,
+                            num_poses=1,
+                            inference_threads=inference_threads,
                         )
                     )
                     check.restarted()

@@ -201,7 +201,7 @@ class LiveAnalyzer:
     def _get_detector(self) -> Any:
         if self._detector is None:
             from .model_bundle import resolve_model
-            from .pose_adapter import PoseLandmarkerAdapter
+            from .pose_adapter import PoseLandmarkerAdapter, inference_threads_available
 
             path = self.model_path or str(resolve_model(self.config.extraction.model).path)
             ex = self.config.extraction
@@ -210,6 +210,7 @@ class LiveAnalyzer:
                 ex,
                 running_mode="live",
                 num_poses=1,
+                inference_threads=min(2, inference_threads_available()),  # shorter latency per frame
                 # the person mask gives the hip outline during the front phase (opt-in, experimental)
                 output_segmentation_masks=ex.pelvis_outline,
             )

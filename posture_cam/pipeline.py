@@ -564,9 +564,9 @@ def analyze_file(
     ``sha256``: the file's hash if the caller already has it (a batch hashes every input to decide
     what to skip), so the file is not read twice for it.
 
-    ``pipelined``: decode ahead and run the scheduled people check on other threads, so that a second
-    core shortens the analysis (the result is the same). A batch running one worker per core passes
-    False: there the other core is busy with another recording.
+    ``pipelined``: decode ahead, run the scheduled people check on another thread and the pose models
+    on every core, so that a second core shortens the analysis (the result is the same). A batch
+    running one worker per core passes False: there the other core is busy with another recording.
     """
     from .memory import limit_malloc_arenas, release_free_memory
 
@@ -589,6 +589,7 @@ def _analyze_file(
 ) -> AnalysisResult:
     from .extract import extract_sequence
     from .model_bundle import resolve_model
+    from .pose_adapter import inference_threads_available
     from .video import iter_frames, probe
 
     cfg = resolve_config(config, subject)
@@ -638,6 +639,8 @@ def _analyze_file(
                 running_mode="image" if info.is_image else "video",
                 total_frames=info.n_frames,
                 concurrent_people_check=pipelined,
+                # the models' own threads: all cores for one analysis, one in a batch worker per core
+                inference_threads=inference_threads_available() if pipelined else 1,
                 # the analysis stage's imports (~3 s: scipy.signal, pyarrow) load while MediaPipe runs
                 prefetch_imports=(
                     "posture_cam.prepare",

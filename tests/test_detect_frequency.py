@@ -204,12 +204,14 @@ def _extract(path: Path, *, pipelined: bool = True, **cfg: float):  # noqa: ANN2
         config=ExtractionConfig(**cfg),  # type: ignore[arg-type]
         model_path=ensure_model("full"),
         concurrent_people_check=pipelined,
+        inference_threads=2 if pipelined else 1,
     )
 
 
 def test_people_check_beside_the_subject_and_read_ahead_change_nothing() -> None:
     """The second-core pipelining (decode read-ahead, the scheduled multi-person pass run beside the
-    one-person landmarker) must give exactly the sequential path's landmarks, counts and pass reasons."""
+    one-person landmarker, two inference threads) must give exactly the sequential path's landmarks,
+    counts and pass reasons."""
     on, off = _extract(RENDER, pipelined=True), _extract(RENDER, pipelined=False)
     np.testing.assert_array_equal(on.image_px, off.image_px)
     np.testing.assert_array_equal(on.visibility, off.visibility)

@@ -149,3 +149,23 @@ def test_stderr_silencing_is_restored_when_two_landmarkers_start_at_once() -> No
     after = os.fstat(2)
     assert inside == [True], "still silenced while the second landmarker starts"
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+
+
+def test_inference_threads_change_speed_not_landmarks() -> None:
+    """XNNPACK with 1 or 2 threads (the batch worker and the single analysis) gives the same landmarks."""
+    from pathlib import Path
+
+    from posture_cam.model_bundle import ensure_model
+    from posture_cam.pose_adapter import PoseLandmarkerAdapter
+    from posture_cam.video import iter_frames
+
+    video = Path(__file__).resolve().parents[1] / "sample_videos" / "standing_neutral_front.mp4"
+    frames = [f.rgb for f, _ in zip(iter_frames(video), range(12), strict=False)]
+    out = {}
+    for threads in (1, 2):
+        with PoseLandmarkerAdapter(ensure_model("full"), inference_threads=threads) as lm:
+            assert lm.inference_threads == threads
+            out[threads] = np.array([lm.detect(f, i * 66.7)[0].image_px for i, f in enumerate(frames)])
+    np.testing.assert_array_equal(out[1], out[2])
+    with pytest.raises(ValueError, match="inference_threads"):
+        PoseLandmarkerAdapter(ensure_model("full"), inference_threads=0)
