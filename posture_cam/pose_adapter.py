@@ -167,11 +167,13 @@ def inference_threads_available() -> int:
 def _xnnpack_base_options(base_options_cls: Any, model_path: str, threads: int) -> Any:
     """``BaseOptions`` that run the models on TFLite's XNNPACK CPU delegate with ``threads`` threads.
 
-    The Tasks API's default CPU acceleration (``tflite {}``) gives the same landmarks (bit-identical,
-    200 frames of 720p compared) but costs more: measured 2026-12-01 on this machine, full model, 720p,
-    per frame: default 25.4-27.8 ms CPU, XNNPACK with 1 thread 22.4-24.7 ms CPU, with 2 threads 14.3-15.8
-    ms wall (28-31 ms CPU). The Python ``BaseOptions`` does not expose the thread count, so its protobuf
-    is amended; a mediapipe whose protobuf lacks the field keeps its default.
+    The Tasks API's default CPU acceleration (``tflite {}``) runs one thread. The landmarks are the
+    same with any count (bit-identical: 200 frames of 720p, and 3 real clips through the extraction).
+    Measured 2026-12-01 on this machine, full model, 720p, per frame, same process, interleaved: default
+    26.4-27.5 ms, XNNPACK with 1 thread 26.7-27.8 ms (no difference); with 2 threads 14.3-17.2 ms wall
+    (28-31 ms CPU: the second thread buys wall time, not CPU time). The Python ``BaseOptions`` does not
+    expose the thread count, so its protobuf is amended; a mediapipe whose protobuf lacks the field
+    keeps its default.
     """
 
     class _XnnpackBaseOptions(base_options_cls):  # type: ignore[misc, valid-type]
