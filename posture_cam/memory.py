@@ -1,4 +1,5 @@
-"""Keep the memory of a long-lived process (a batch worker, the dashboard's server) from creeping.
+"""Process resources: the cores this process may use, and keeping the memory of a long-lived process
+(a batch worker, the dashboard's server) from creeping.
 
 Measured (2026-12-01, one process analysing the 5 real clips of ../shared/data 4 times over, decode
 read-ahead and the concurrent people check on): peak RSS 864 -> 918 MB and still rising, RSS between
@@ -18,7 +19,19 @@ import ctypes
 import ctypes.util
 import functools
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def usable_cores() -> int:
+    """Cores this process may use (its CPU affinity; the core count where that is unknown)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
 
 #: ``mallopt`` parameter number of ``M_ARENA_MAX`` in glibc's malloc.h.
 _M_ARENA_MAX = -8
@@ -64,3 +77,18 @@ def release_free_memory() -> bool:
         return False
     lib.malloc_trim(0)
     return True
+
+
+def releases_memory(func: _F) -> _F:
+    """Decorate one unit of work of a long-lived process (one recording): arenas capped before it,
+    freed pages returned after it, whether it succeeds or raises."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        limit_malloc_arenas()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            release_free_memory()
+
+    return wrapper  # type: ignore[return-value]

@@ -34,6 +34,7 @@ from . import __version__
 from .config import Config
 from .errors import NoPersonDetectedError, OutputError
 from .measurement import MetricResult
+from .memory import releases_memory
 from .outputs import Staging
 from .paths import display_path
 from .sequence import PoseSequence, atomic_write_text
@@ -545,6 +546,7 @@ def _clean_json(obj: Any) -> Any:
 _DECODE_READ_AHEAD_FRAMES = 4  # decoded frames held ahead of MediaPipe (4 x 6 MB at 1080p)
 
 
+@releases_memory  # a long-lived process (batch worker, dashboard) must not creep per recording
 def analyze_file(
     path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -568,25 +570,6 @@ def analyze_file(
     on every core, so that a second core shortens the analysis (the result is the same). A batch
     running one worker per core passes False: there the other core is busy with another recording.
     """
-    from .memory import limit_malloc_arenas, release_free_memory
-
-    limit_malloc_arenas()  # see posture_cam.memory: a long-lived process must not creep per recording
-    try:
-        return _analyze_file(path, out_dir, config, subject, progress, sha256, corrections, pipelined)
-    finally:
-        release_free_memory()
-
-
-def _analyze_file(
-    path: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    config: Config | None,
-    subject: SubjectInfo | None,
-    progress: ProgressFn | None,
-    sha256: str | None,
-    corrections: Any,
-    pipelined: bool,
-) -> AnalysisResult:
     from .extract import extract_sequence
     from .model_bundle import resolve_model
     from .pose_adapter import inference_threads_available

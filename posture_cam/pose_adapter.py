@@ -156,12 +156,10 @@ MAX_INFERENCE_THREADS = 16
 
 
 def inference_threads_available() -> int:
-    """Cores this process may use (for one analysis that has the machine to itself)."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        n = os.cpu_count() or 1
-    return max(1, min(n, MAX_INFERENCE_THREADS))
+    """Threads for the models of one analysis that has the machine to itself: every usable core."""
+    from .memory import usable_cores
+
+    return min(usable_cores(), MAX_INFERENCE_THREADS)
 
 
 def _xnnpack_base_options(base_options_cls: Any, model_path: str, threads: int) -> Any:

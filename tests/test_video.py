@@ -266,17 +266,22 @@ def _truncated_no_index(tmp_path: Path) -> Path:
     return _garbage(tmp_path, "cut.mp4", data[: len(data) // 2])
 
 
-def _truncated_all_data(tmp_path: Path) -> Path:
-    src = tmp_path / "fs.mp4"
-    with av.open(str(src), "w", options={"movflags": "+faststart"}) as c:
+def _faststart_clip(path: Path, frames: list[np.ndarray]) -> Path:
+    """An H.264 MP4 with its index first ("faststart"), so that a truncated copy still opens."""
+    with av.open(str(path), "w", options={"movflags": "+faststart"}) as c:
         s = c.add_stream("libx264", rate=30)
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        for f in synthetic_frames(30):
+        s.options = {"preset": "ultrafast"}
+        for f in frames:
             for pk in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
                 c.mux(pk)
         for pk in s.encode(None):
             c.mux(pk)
-    data = src.read_bytes()
+    return path
+
+
+def _truncated_all_data(tmp_path: Path) -> Path:
+    data = _faststart_clip(tmp_path / "fs.mp4", synthetic_frames(30)).read_bytes()
     return _garbage(tmp_path, "cut_header_only.mp4", data[: data.find(b"mdat") + 4])
 
 
@@ -330,18 +335,8 @@ def test_bad_input_gives_specific_one_line_error(tmp_path, case):
 
 
 def test_truncated_video_decodes_what_it_can_and_warns(tmp_path):
-    src = tmp_path / "fs.mp4"
     frames = synthetic_frames(60)
-    with av.open(str(src), "w", options={"movflags": "+faststart"}) as c:
-        s = c.add_stream("libx264", rate=30)
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        s.options = {"preset": "ultrafast"}
-        for f in frames:
-            for pk in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                c.mux(pk)
-        for pk in s.encode(None):
-            c.mux(pk)
-    data = src.read_bytes()
+    data = _faststart_clip(tmp_path / "fs.mp4", frames).read_bytes()
     cut = _garbage(tmp_path, "cut.mp4", data[: int(len(data) * 0.6)])
     info = probe(cut)
     assert 0 < info.n_frames < 60
@@ -473,17 +468,7 @@ def test_read_ahead_gives_the_same_frames_timestamps_and_warnings(tmp_path):
     # a range, and a damaged file: the same frames and the same warning as without read-ahead
     part = [f.index for f in iter_frames(path, start_s=0.5, end_s=1.0, read_ahead=2)]
     assert part == [f.index for f in iter_frames(path, start_s=0.5, end_s=1.0)] and part
-    src = tmp_path / "fs.mp4"  # index first, so that a cut file still opens (as in the test above)
-    with av.open(str(src), "w", options={"movflags": "+faststart"}) as c:
-        s = c.add_stream("libx264", rate=30)
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        s.options = {"preset": "ultrafast"}
-        for f in synthetic_frames(60):
-            for pk in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                c.mux(pk)
-        for pk in s.encode(None):
-            c.mux(pk)
-    data = src.read_bytes()
+    data = _faststart_clip(tmp_path / "fs.mp4", synthetic_frames(60)).read_bytes()
     cut = _garbage(tmp_path, "cut.mp4", data[: int(len(data) * 0.6)])
     a, b = iter_frames(cut), iter_frames(cut, read_ahead=4)
     assert 0 < len([f.index for f in a]) < 60

@@ -21,10 +21,9 @@ from .tasks import init_worker
 
 def default_workers() -> int:
     """Cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    from ..memory import usable_cores
+
+    return usable_cores()
 
 
 class ProcessExecutor:
