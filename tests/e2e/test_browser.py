@@ -39,6 +39,9 @@ def test_upload_video_shows_findings(
         bad = tmp_path / "broken.mp4"
         bad.write_bytes(b"not a video" * 500)
         page.locator("input[type=file]").first.set_input_files(str(bad))
+        # wait until the upload has replaced the first file (its chip), as analyse_upload does: a click
+        # before that could re-run the previous, valid upload and no error came (CI on 723c816)
+        expect(page.get_by_role("button", name=f"Remove {bad.name}")).to_be_visible(timeout=30_000)
         page.get_by_role("button", name="Analyse").click()
         expect(page.locator("[data-testid=stAlertContentError]").first).to_be_visible(timeout=60_000)
         assert "Traceback" not in page.inner_text("body")
